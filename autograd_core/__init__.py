@@ -1,0 +1,69 @@
+"""autograd_core: reverse-mode automatic differentiation on NumPy.
+
+>>> import autograd_core as ac
+>>> x = ac.tensor([1.0, 2.0, 3.0], requires_grad=True)
+>>> y = (x * x).sum()
+>>> y.backward()
+>>> x.grad
+tensor([2., 4., 6.], dtype=float32)
+"""
+
+from __future__ import annotations
+
+from . import errors, ops
+from .creation import (
+    arange,
+    empty,
+    eye,
+    full,
+    full_like,
+    linspace,
+    ones,
+    ones_like,
+    rand,
+    randint,
+    randn,
+    zeros,
+    zeros_like,
+)
+from .dtypes import get_default_dtype, set_default_dtype
+from .engine import detect_anomaly
+from .errors import AutogradError
+from .grad_mode import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
+from .ops import *  # noqa: F403  (the public operations, listed in ops.PUBLIC_OPS)
+from .ops.shape import astype
+from .random import manual_seed
+from .tensor import Tensor, as_tensor, tensor
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "AutogradError",
+    "Tensor",
+    "arange",
+    "as_tensor",
+    "astype",
+    "detect_anomaly",
+    "empty",
+    "enable_grad",
+    "errors",
+    "eye",
+    "full",
+    "full_like",
+    "get_default_dtype",
+    "is_grad_enabled",
+    "linspace",
+    "manual_seed",
+    "no_grad",
+    "ones",
+    "ones_like",
+    "rand",
+    "randint",
+    "randn",
+    "set_default_dtype",
+    "set_grad_enabled",
+    "tensor",
+    "zeros",
+    "zeros_like",
+    *ops.__all__,
+]

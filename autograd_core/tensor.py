@@ -1,0 +1,346 @@
+"""The Tensor: a NumPy array that remembers how it was computed.
+
+Arithmetic operators, math methods and indexing are attached by the op modules in
+``autograd_core/ops`` next to each op's forward and derivative, so this file holds
+only what every tensor has: its data, its place in the graph, and conversions.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import numpy as np
+
+from . import dtypes
+from .errors import DTypeError, GraphError, ShapeError, UnsupportedNumpyFunction
+from .grad_mode import is_grad_enabled_fast
+
+
+class Tensor:
+    """An n-dimensional array with reverse-mode automatic differentiation.
+
+    Create tensors with :func:`autograd_core.tensor` (or ``Tensor(data, ...)``).
+    Every operation on a tensor that requires grad records a node in the graph;
+    :meth:`backward` then fills ``.grad`` of every leaf that requires grad.
+    """
+
+    # Class-level defaults: the hot path creates tensors with ``__new__`` and sets only
+    # ``data`` (and the graph fields when it records), so these cost nothing per tensor.
+    grad: Tensor | None = None
+    _grad_fn = None  # the Op that produced this tensor; None for leaves
+    _rg = False  # requires_grad
+    _vbox: list[int] | None = None  # version counter, shared with views; made on demand
+    _base: Tensor | None = None  # the tensor this one is a view of
+    _hooks: list | None = None  # gradient hooks of a leaf
+    _retain = False
+    _is_node = False  # leaves end the engine's walk
+    __array_priority__ = 1000  # make ndarray binary operators defer to Tensor
+
+    def __init__(self, data: Any, requires_grad: bool = False, dtype: Any = None) -> None:
+        self.data = _to_array(data, dtype, copy=True)
+        if requires_grad:
+            self.requires_grad = True
+
+    # ---- graph fields ---------------------------------------------------------------
+
+    @property
+    def requires_grad(self) -> bool:
+        """Whether gradients are computed for this tensor (settable on leaves)."""
+        return self._rg
+
+    @requires_grad.setter
+    def requires_grad(self, value: bool) -> None:
+        if self._grad_fn is not None:
+            raise GraphError(
+                "requires_grad can only be changed on leaf tensors; use .detach() to get "
+                f"a leaf from this result of '{self._grad_fn.name}'"
+            )
+        value = bool(value)
+        if value:
+            dtypes.check_grad_dtype(self.data.dtype, "requires_grad")
+        self._rg = value
+
+    @property
+    def is_leaf(self) -> bool:
+        """True for tensors not produced by a recorded operation."""
+        return self._grad_fn is None
+
+    @property
+    def grad_fn(self):
+        """The graph node that produced this tensor (``None`` for leaves)."""
+        return self._grad_fn
+
+    # ---- array facts ----------------------------------------------------------------
+
+    @property
+    def shape(self) -> tuple[int, ...]:
+        return self.data.shape
+
+    @property
+    def ndim(self) -> int:
+        return self.data.ndim
+
+    @property
+    def size(self) -> int:
+        return self.data.size
+
+    @property
+    def dtype(self) -> np.dtype:
+        return self.data.dtype
+
+    def __len__(self) -> int:
+        if self.data.ndim == 0:
+            raise TypeError("len() of a 0-d tensor")
+        return self.data.shape[0]
+
+    def __iter__(self) -> Iterator[Tensor]:
+        if self.data.ndim == 0:
+            raise TypeError("iteration over a 0-d tensor")
+        for i in range(self.data.shape[0]):
+            yield self[i]
+
+    # ---- conversions ----------------------------------------------------------------
+
+    def numpy(self) -> np.ndarray:
+        """The underlying array (no copy)."""
+        return self.data
+
+    def item(self) -> Any:
+        """The value of a one-element tensor as a Python scalar."""
+        if self.data.size != 1:
+            raise ValueError(
+                f"item: only one-element tensors can be converted to Python scalars, "
+                f"got shape {self.data.shape}"
+            )
+        return self.data.item()
+
+    def tolist(self) -> Any:
+        return self.data.tolist()
+
+    def detach(self) -> Tensor:
+        """A new leaf sharing this tensor's data (and version counter), without grad."""
+        t = _make(self.data)
+        box = self._vbox
+        if box is None:
+            box = self._vbox = [0]
+        t._vbox = box
+        return t
+
+    def __array__(self, dtype: Any = None, copy: Any = None) -> np.ndarray:
+        if dtype is not None and np.dtype(dtype) != self.data.dtype:
+            return self.data.astype(dtype)
+        if copy:
+            return self.data.copy()
+        return self.data
+
+    def __bool__(self) -> bool:
+        return bool(self.data)
+
+    def __float__(self) -> float:
+        return float(self.item())
+
+    def __int__(self) -> int:
+        return int(self.item())
+
+    def __index__(self) -> int:
+        if self.data.dtype.kind not in "iu":
+            raise TypeError(f"only integer tensors can be used as an index, got {self.dtype}")
+        return int(self.item())
+
+    __hash__ = object.__hash__  # == is elementwise; identity hashing like PyTorch
+
+    # ---- backward -------------------------------------------------------------------
+
+    def backward(
+        self,
+        gradient: Any = None,
+        retain_graph: bool | None = None,
+        create_graph: bool = False,
+    ) -> None:
+        """Accumulate d(self)/d(leaf) into ``.grad`` of every leaf that requires grad.
+
+        ``gradient`` is the upstream gradient (the vector in the vector-Jacobian
+        product); it may be omitted for one-element tensors. The graph's saved values
+        are freed afterwards unless ``retain_graph`` (default: ``create_graph``).
+        With ``create_graph=True`` the backward pass is itself recorded, so the
+        resulting ``.grad`` can be differentiated again.
+        """
+        from .engine import run_backward
+
+        run_backward(self, gradient, retain_graph, create_graph)
+
+    def retain_grad(self) -> None:
+        """Keep ``.grad`` for this non-leaf tensor after backward."""
+        if self._grad_fn is None:
+            return  # leaves keep their gradient anyway
+        self._retain = True
+        import weakref
+
+        self._grad_fn.retained = weakref.ref(self)
+
+    def register_hook(self, fn: Callable[[Tensor], Tensor | None]) -> Callable[[], None]:
+        """Call ``fn(grad)`` when this tensor's gradient is computed.
+
+        ``fn`` may return a replacement gradient. Returns a function that removes the
+        hook.
+        """
+        if not self._rg:
+            raise GraphError("register_hook: cannot register a hook on a tensor that does not require grad")
+        if self._grad_fn is None:
+            if self._hooks is None:
+                self._hooks = []
+            hooks = self._hooks
+        else:
+            node = self._grad_fn
+            if node.pre_hooks is None:
+                node.pre_hooks = []
+            hooks = node.pre_hooks
+        hooks.append(fn)
+
+        def remove() -> None:
+            if fn in hooks:
+                hooks.remove(fn)
+
+        return remove
+
+    # ---- printing -------------------------------------------------------------------
+
+    def __repr__(self) -> str:
+        prefix = "tensor("
+        body = np.array2string(self.data, separator=", ", prefix=prefix)
+        extras = [f"dtype={self.data.dtype}"]
+        if self._grad_fn is not None:
+            extras.append(f"grad_fn=<{self._grad_fn.name}>")
+        elif self._rg:
+            extras.append("requires_grad=True")
+        return f"{prefix}{body}, {', '.join(extras)})"
+
+    # ---- NumPy interop ----------------------------------------------------------------
+
+    def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
+        from .numpy_dispatch import dispatch_ufunc
+
+        return dispatch_ufunc(ufunc, method, inputs, kwargs)
+
+    def __array_function__(self, func, types, args, kwargs):
+        from .numpy_dispatch import dispatch_function
+
+        return dispatch_function(func, args, kwargs)
+
+
+def _make(data: np.ndarray) -> Tensor:
+    """Wrap an array without copying or checking (the hot path's constructor)."""
+    t = Tensor.__new__(Tensor)
+    t.data = data
+    return t
+
+
+def _to_array(data: Any, dtype: Any, copy: bool) -> np.ndarray:
+    """Convert user data to an array following the dtype rules of API §1."""
+    if isinstance(data, Tensor):
+        data = data.data
+    if dtype is not None:
+        dtype = np.dtype(dtype)
+    if isinstance(data, np.ndarray):
+        arr = data
+        if dtype is not None and arr.dtype != dtype:
+            return arr.astype(dtype)
+        return arr.copy() if copy else arr
+    if isinstance(data, np.generic):
+        return np.array(data, dtype=dtype)
+    try:
+        arr = np.array(data, dtype=dtype)
+    except (ValueError, TypeError) as exc:
+        raise TypeError(f"tensor: cannot convert {type(data).__name__} to an array: {exc}") from None
+    if arr.dtype == object:
+        raise TypeError(
+            f"tensor: data of type {type(data).__name__} gives an object array; "
+            "expected numbers or nested sequences of numbers"
+        )
+    if dtype is None and arr.dtype == np.float64:
+        # Python floats take the default dtype, like torch.tensor([1.0]).
+        arr = arr.astype(dtypes.get_default_dtype())
+    return arr
+
+
+def tensor(data: Any, requires_grad: bool = False, dtype: Any = None) -> Tensor:
+    """Create a leaf tensor from ``data`` (copied).
+
+    NumPy arrays keep their dtype; Python floats take the default dtype
+    (``float32`` unless :func:`set_default_dtype` changed it); Python ints give
+    ``int64``. ``requires_grad=True`` needs a floating dtype.
+
+    >>> import autograd_core as ac
+    >>> ac.tensor([1.0, 2.0], requires_grad=True)
+    tensor([1., 2.], dtype=float32, requires_grad=True)
+    """
+    if requires_grad:
+        arr = _to_array(data, dtype, copy=True)
+        if arr.dtype.kind != "f":
+            raise DTypeError(
+                f"tensor: only floating-point tensors can require gradients, got dtype {arr.dtype}"
+            )
+        t = _make(arr)
+        t._rg = True
+        return t
+    return _make(_to_array(data, dtype, copy=True))
+
+
+def as_tensor(data: Any, dtype: Any = None) -> Tensor:
+    """Like :func:`tensor` but shares memory with a NumPy array when possible."""
+    if isinstance(data, Tensor) and dtype is None:
+        return data
+    return _make(_to_array(data, dtype, copy=False))
+
+
+def as_operand(x: Any) -> Any:
+    """Normalise a non-Tensor operand: Python scalars stay weak, sequences become arrays."""
+    if isinstance(x, (Tensor, np.ndarray, int, float, bool)):
+        return x
+    if isinstance(x, np.generic):
+        return x.item()  # NumPy scalars act like Python scalars, so they do not upcast tensors
+    if isinstance(x, complex):
+        raise DTypeError("complex numbers are not supported")
+    arr = np.asarray(x)
+    if arr.dtype == object:
+        raise TypeError(f"cannot use {type(x).__name__} as a tensor operand")
+    if arr.dtype == np.float64 and not isinstance(x, np.ndarray):
+        arr = arr.astype(dtypes.get_default_dtype())
+    return arr
+
+
+def check_shape_for_inplace(t: Tensor, result_shape: tuple, opname: str) -> None:
+    if result_shape != t.data.shape:
+        raise ShapeError(
+            f"{opname}: in-place result of shape {result_shape} cannot be written into a "
+            f"tensor of shape {t.data.shape}"
+        )
+
+
+def inplace_check_leaf(t: Tensor, opname: str) -> None:
+    if t._rg and t._grad_fn is None and is_grad_enabled_fast():
+        raise GraphError(
+            f"{opname}: a leaf tensor that requires grad (shape {t.shape}) cannot be "
+            "modified in place; wrap the update in `with ac.no_grad():` (as optimizers do)"
+        )
+    if t._base is not None and is_grad_enabled_fast() and (t._rg or t._base._rg):
+        raise GraphError(
+            f"{opname}: in-place modification of a view of a tensor that requires grad is "
+            "not supported; clone() the view first"
+        )
+
+
+def bump_version(t: Tensor) -> None:
+    box = t._vbox
+    if box is None:
+        t._vbox = [1]
+    else:
+        box[0] += 1
+
+
+def _unsupported(name: str) -> UnsupportedNumpyFunction:
+    return UnsupportedNumpyFunction(
+        f"{name} has no differentiable implementation for Tensors; convert with "
+        "np.asarray(t) (this drops the graph) or use an autograd_core operation"
+    )

@@ -1,0 +1,23 @@
+"""The README's Quick start and .ci/run must not drift apart."""
+
+import re
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _quickstart_commands():
+    text = (ROOT / "README.md").read_text()
+    section = text.split("## Quick start", 1)[1].split("\n## ", 1)[0]
+    block = re.search(r"```(?:bash|sh)?\n(.*?)```", section, re.S).group(1)
+    return [line.strip() for line in block.splitlines() if line.strip() and not line.startswith("#")]
+
+
+def test_quickstart_has_exactly_two_commands():
+    assert len(_quickstart_commands()) == 2
+
+
+def test_ci_runs_the_readme_test_command_verbatim():
+    test_cmd = _quickstart_commands()[1]
+    ci = (ROOT / ".ci" / "run").read_text().splitlines()
+    assert test_cmd in [line.strip() for line in ci]
