@@ -13,7 +13,9 @@ are freed after its rule unless ``retain_graph``.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Sequence
+from heapq import heappop, heappush
 from typing import Any
 
 import numpy as np
@@ -22,7 +24,7 @@ from . import grad_mode
 from .broadcasting import sum_to, sum_to_array
 from .errors import AnomalyError, GraphError, ShapeError
 from .function import anomaly_state
-from .tensor import Tensor, _make
+from .tensor import Tensor, _epoch, _make
 
 _ndarray = np.ndarray
 
@@ -68,8 +70,7 @@ def run_backward(root: Tensor, gradient: Any, retain_graph: bool | None, create_
         retain_graph = create_graph
     seed = _seed(root, gradient, create_graph)
     if root._grad_fn is None:
-        leaf_grads = {id(root): [root, seed]}
-        _finish_leaves(leaf_grads, None, create_graph)
+        _finish_leaves({root: seed}, {id(seed)}, create_graph)
         return
     execute([root._grad_fn], [seed], retain_graph, create_graph)
 
@@ -95,91 +96,135 @@ def execute(
         return _execute(roots, seeds, retain_graph, False, inputs)
 
 
-def _execute(roots, seeds, retain_graph, create_graph, inputs):
-    # 1. dependency counts (and, for pruning, a parents-before-children order)
-    deps: dict = {}
-    for r in roots:
-        deps[r] = 0
-    stack = list(deps)
-    order = [] if inputs is not None else None
+def _reachable(roots) -> list:
+    """Every node reachable from ``roots`` (an explicit stack: no recursion)."""
+    seen = set(roots)
+    stack = list(seen)
+    order = []
     while stack:
         n = stack.pop()
-        if order is not None:
-            order.append(n)
+        order.append(n)
         for p in n.parents:
-            if p is not None and p._is_node:
-                c = deps.get(p)
-                if c is None:
-                    deps[p] = 1
-                    stack.append(p)
-                else:
-                    deps[p] = c + 1
+            if p is not None and p._is_node and p not in seen:
+                seen.add(p)
+                stack.append(p)
+    return order
 
-    wanted_nodes = None
+
+def _execute(roots, seeds, retain_graph, create_graph, inputs):
+    # Nodes run in decreasing rank (rank = 1 + the largest rank among a node's parents,
+    # fixed when the node is recorded). A node's consumers all have larger ranks, so when
+    # a node comes off the max-heap its gradient is complete: no dependency-counting
+    # pre-pass over the graph is needed. In a chain the heap stays empty and each node
+    # hands its gradient straight to its parent.
+    select = inputs is not None  # functional mode: return grads of `inputs`, prune the walk
+    wanted_nodes: dict = {}
+    wanted_leaves: dict = {}
     captured: dict = {}
-    if inputs is not None:
-        wanted_nodes = {}
-        wanted_leaves = {}
+    reach = None
+    if select:
         for i, t in enumerate(inputs):
             if t._grad_fn is not None:
                 wanted_nodes.setdefault(t._grad_fn, []).append(i)
             else:
-                wanted_leaves.setdefault(id(t), []).append(i)
-        reach = _reaching(order, wanted_nodes, wanted_leaves)
-    else:
-        reach = None
+                wanted_leaves.setdefault(t, []).append(i)
+        reach = _reaching(_reachable(roots), wanted_nodes, wanted_leaves)
 
-    grads: dict = {}
+    grads: dict = {}  # pending node -> gradient summed so far
+    heap: list = []  # pending nodes as (-rank, tiebreak, node): highest rank pops first
+    tiebreak = itertools.count()  # equal ranks never compare nodes
     for r, s in zip(roots, seeds):
-        grads[r] = grads[r] + s if r in grads else s
-    ready = [r for r in deps if deps[r] == 0]
-    leaf_grads: dict = {}
-    handed: set = set()  # ids of arrays given to leaves: a second leaf gets a copy
+        if r in grads:
+            grads[r] = grads[r] + s
+        else:
+            grads[r] = s
+            heappush(heap, (-r._rank, next(tiebreak), r))
+    handed = {id(s) for s in seeds}  # caller-owned arrays: a leaf's .grad gets a copy
+    leaf_grads: dict = {}  # leaf Tensor -> gradient summed so far
     anomaly = anomaly_state["enabled"]
-    while ready:
-        n = ready.pop()
-        g = grads.pop(n, None)
-        in_grads = None
-        if g is not None:
-            if n.pre_hooks:
-                g = _apply_hooks(n.pre_hooks, g, create_graph)
-            if n.retained is not None:
-                _retain(n, g, create_graph)
-            if wanted_nodes is not None and n in wanted_nodes:
-                captured[n] = g
-            if reach is None or n in reach:
-                in_grads = n.run_backward(g, create_graph)
-                if len(n.parents) == 1:
-                    in_grads = (in_grads,)
-                elif len(in_grads) != len(n.parents):
+    epoch = _epoch
+
+    # The adjoint pass. This loop runs once per node, so it is written for speed: the
+    # ordinary (array) backward is inlined, a gradient that already has its input's
+    # shape and dtype skips `_fit`, and the next node, when it can run right away, is
+    # processed without a trip through `heap` and `grads`.
+    while heap:
+        node = heappop(heap)[2]
+        g = grads.pop(node)
+        while node is not None:
+            parents = node.parents
+            gs = None
+            if node.pre_hooks is not None:
+                g = _pre_hooks_and_retain(node, g, create_graph)
+            if select and node in wanted_nodes:
+                captured[node] = g
+            if reach is None or node in reach:
+                if create_graph:
+                    gs = node.run_backward(g, True)
+                else:
+                    saved = node.saved
+                    if saved is None:
+                        raise node.released_error()
+                    e = node.saved_epoch
+                    if e is not None and e != epoch[0]:
+                        node.check_versions()
+                    gs = node.backward(g, *saved) if saved else node.backward(g)
+                if len(parents) == 1:
+                    gs = (gs,)
+                elif gs is None or len(gs) != len(parents):
                     raise GraphError(
-                        f"'{n.name}': backward returned {len(in_grads)} gradients for {len(n.parents)} inputs"
+                        f"'{node.name}': backward returned {0 if gs is None else len(gs)} "
+                        f"gradients for {len(parents)} inputs"
                     )
                 if anomaly:
-                    _check_finite(n, in_grads)
+                    _check_finite(node, gs)
             if not retain_graph:
-                n.release()
-        for i, p in enumerate(n.parents):
-            if p is None:
-                continue
-            gi = None if in_grads is None else in_grads[i]
-            if p._is_node:
-                if gi is not None:
-                    gi = _fit(gi, p.out_shape, p.out_dtype, n, i, create_graph)
+                node.saved = None  # frees the saved arrays; a second backward raises
+                if node.ctx is not None:
+                    node.ctx = None
+            if gs is None:
+                break
+
+            # hand each input its share; the first parent that was not pending yet is
+            # the candidate to run next
+            nxt = nxt_g = None
+            for i, p in enumerate(parents):
+                if p is None:
+                    continue
+                gi = gs[i]
+                if gi is None:
+                    continue
+                if p._is_node:
+                    if gi.__class__ is not _ndarray or gi.dtype is not p.out_dtype or gi.shape != p.out_shape:
+                        gi = _fit(gi, p.out_shape, p.out_dtype, node, i, create_graph)
+                    if p is nxt:
+                        nxt_g = nxt_g + gi
+                        continue
                     prev = grads.get(p)
-                    grads[p] = gi if prev is None else prev + gi
-                c = deps[p] - 1
-                deps[p] = c
-                if c == 0:
-                    ready.append(p)
-            elif gi is not None:
-                gi = _fit(gi, p.data.shape, p.data.dtype, n, i, create_graph)
-                entry = leaf_grads.get(id(p))
-                if entry is None:
-                    leaf_grads[id(p)] = [p, gi]
+                    if prev is not None:
+                        grads[p] = prev + gi
+                    elif nxt is None:
+                        nxt, nxt_g = p, gi
+                    else:
+                        grads[p] = gi
+                        heappush(heap, (-p._rank, next(tiebreak), p))
                 else:
-                    entry[1] = entry[1] + gi
-    if inputs is None:
+                    if (
+                        gi.__class__ is not _ndarray
+                        or gi.dtype is not p.data.dtype
+                        or gi.shape != p.data.shape
+                    ):
+                        gi = _fit(gi, p.data.shape, p.data.dtype, node, i, create_graph)
+                    prev = leaf_grads.get(p)
+                    leaf_grads[p] = gi if prev is None else prev + gi
+            if nxt is not None and heap and -heap[0][0] > nxt._rank:
+                # a pending node of higher rank may still send `nxt` gradient: queue it
+                grads[nxt] = nxt_g
+                heappush(heap, (-nxt._rank, next(tiebreak), nxt))
+                nxt = None
+            node, g = nxt, nxt_g
+
+    if not select:
         _finish_leaves(leaf_grads, handed, create_graph)
         return None
     result: list = [None] * len(inputs)
@@ -187,10 +232,10 @@ def _execute(roots, seeds, retain_graph, create_graph, inputs):
         if node in captured:
             for i in idxs:
                 result[i] = captured[node]
-    for _, (leaf, g) in leaf_grads.items():
+    for leaf, g in leaf_grads.items():
         if leaf._hooks:
             g = _apply_hooks(leaf._hooks, g, create_graph)
-        for i in wanted_leaves.get(id(leaf), ()):
+        for i in wanted_leaves.get(leaf, ()):
             result[i] = g
     return result
 
@@ -206,7 +251,7 @@ def _reaching(nodes, wanted_nodes, wanted_leaves) -> set:
                 continue
             if p._is_node:
                 consumers.setdefault(p, []).append(n)
-            elif id(p) in wanted_leaves:
+            elif p in wanted_leaves:
                 hit = True
         if hit:
             frontier.append(n)
@@ -261,6 +306,15 @@ def _apply_hooks(hooks, g, create_graph):
     return g
 
 
+def _pre_hooks_and_retain(node, g, create_graph):
+    """A non-leaf's hooks (which may replace its gradient), then ``retain_grad``."""
+    if node.pre_hooks:  # an empty list when only retain_grad() was called
+        g = _apply_hooks(node.pre_hooks, g, create_graph)
+    if node.retained is not None:
+        _retain(node, g, create_graph)
+    return g
+
+
 def _retain(node, g, create_graph) -> None:
     t = node.retained()
     if t is None or t._grad_fn is not node:
@@ -270,9 +324,13 @@ def _retain(node, g, create_graph) -> None:
     t.grad = g if t.grad is None else t.grad + g
 
 
-def _finish_leaves(leaf_grads: dict, handed: set | None, create_graph: bool) -> None:
-    handed = set() if handed is None else handed
-    for leaf, g in leaf_grads.values():
+def _finish_leaves(leaf_grads: dict, handed: set, create_graph: bool) -> None:
+    """Add each leaf's gradient into its ``.grad`` (after the leaf's hooks).
+
+    ``handed`` holds ids of arrays the leaf must not own: the caller's seeds and arrays
+    already stored as another leaf's ``.grad``.
+    """
+    for leaf, g in leaf_grads.items():
         if leaf._hooks:
             g = _apply_hooks(leaf._hooks, g, create_graph)
         if create_graph:
@@ -291,12 +349,16 @@ def _finish_leaves(leaf_grads: dict, handed: set | None, create_graph: bool) -> 
 
 
 def _check_finite(node, in_grads) -> None:
-    for i, gi in enumerate(in_grads):
-        if gi is None:
+    for i, (gi, p) in enumerate(zip(in_grads, node.parents)):
+        if gi is None or p is None:  # inputs without grad: whatever the rule returned is unused
             continue
         arr = gi.data if isinstance(gi, Tensor) else np.asarray(gi)
-        if arr.dtype.kind == "f" and not np.isfinite(arr).all():
-            where = "".join(node.forward_stack[-4:]) if node.forward_stack else "(unknown)"
+        if arr.dtype.kind in "fc" and not np.isfinite(arr).all():
+            where = (
+                "".join(node.forward_stack)
+                if node.forward_stack
+                else ("(unknown: the operation was recorded outside detect_anomaly)\n")
+            )
             bad = "nan" if np.isnan(arr).any() else "inf"
             raise AnomalyError(
                 f"detect_anomaly: '{node.name}' returned a gradient containing {bad} for "

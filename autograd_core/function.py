@@ -33,6 +33,9 @@ The rule contract
 
 from __future__ import annotations
 
+import os
+import traceback
+
 import numpy as np
 
 from . import grad_mode
@@ -40,9 +43,17 @@ from .errors import GraphError, InplaceError
 
 _is_grad_enabled = grad_mode.is_grad_enabled_fast
 _ndarray = np.ndarray
+_asarray = np.asarray
+_new = object.__new__  # bound once: cheaper than cls.__new__(cls) on the hot path
 
-# Set by ``detect_anomaly``; read once per op creation (a plain global is the cheapest check).
+# Set by ``detect_anomaly``; read once per recorded op.
 anomaly_state = {"enabled": 0}
+
+# ``save_inputs`` values that mean "every input, in order", by arity: then the inputs
+# tuple itself is stored and nothing is copied.
+_ALL_INPUTS = ((), (0,), (0, 1), (0, 1, 2), (0, 1, 2, 3))
+# ``needs_grad`` of the common cases, shared rather than allocated per node
+_ONE, _BOTH, _FIRST, _SECOND = (True,), (True, True), (True, False), (False, True)
 
 
 class Op:
@@ -55,8 +66,13 @@ class Op:
         when that input does not require grad.
     needs_grad : tuple[bool, ...]
         Which inputs need a gradient.
+    _rank : int
+        1 + the largest rank among the parents (leaves have rank 0): every consumer of a
+        node has a larger rank, so the engine runs nodes in decreasing rank.
     out_shape, out_dtype :
         Shape and dtype of the output; the engine checks incoming gradients against them.
+    released : bool
+        True once a backward pass without ``retain_graph`` has freed the saved values.
     """
 
     #: readable name shown in ``repr``, errors and graph drawings
@@ -68,18 +84,19 @@ class Op:
     #: True for ops whose output is a NumPy view of input 0 (shares memory)
     is_view: bool = False
 
-    # per-node fields with class-level defaults, so the hot path sets only what it uses
+    # Per-node fields with class-level defaults, so the hot path sets only what it uses.
     ctx = None
-    saved_values: tuple = ()
-    saved_versions: tuple = ()
-    out_data = None
-    out_vbox = None
-    out_version = 0
+    #: what ``backward`` receives on an ordinary pass: the saved inputs' arrays (or plain
+    #: values), then the output array; ``None`` once released. Only arrays are kept, not
+    #: Tensors, so a recorded graph holds no Tensor objects.
+    saved: tuple | None = ()
+    #: ``tensor._epoch[0]`` when the node saved arrays or took a view; ``None`` when
+    #: there is nothing to check for in-place modification
+    saved_epoch: int | None = None
+    view_of = None  # for view ops: the viewed array (checked like a saved one)
     pre_hooks = None
     retained = None
-    released = False
     forward_stack = None
-    view_check = None
     _is_node = True  # distinguishes nodes from leaf Tensors in the engine's walk
 
     def forward(self, *args, **params):  # pragma: no cover - abstract
@@ -88,138 +105,240 @@ class Op:
     def backward(self, grad, *saved):  # pragma: no cover - abstract
         raise NotImplementedError(f"{type(self).__name__}.backward")
 
+    @property
+    def released(self) -> bool:
+        return self.saved is None
+
     @classmethod
     def apply(cls, *inputs, **params):
         """Run the forward pass on ``inputs`` and record a node when grad is needed."""
-        node = cls.__new__(cls)
-        arrays = []
-        record = False
-        for x in inputs:
-            if isinstance(x, Tensor):
-                arrays.append(x.data)
-                if x._rg:
-                    record = True
+        # This is the per-operation overhead of the whole library, so it is written for
+        # speed: one- and two-input ops (nearly all of them) are unrolled, keyword
+        # arguments are only passed when there are some, and recording stores just the
+        # fields this op's backward and the engine need.
+        node = _new(cls)
+        n = len(inputs)
+        if n == 2:
+            a, b = inputs
+            if isinstance(a, Tensor):
+                ad = a.data
+                ra = a._rg
             else:
-                arrays.append(x)
-        out = node.forward(*arrays, **params)
-        if out.__class__ is not _ndarray:
-            out = np.asarray(out)
-        if not record or not _is_grad_enabled():
-            return _make(out)
-        return node._record(inputs, out)
-
-    def _record(self, inputs, out):
-        parents = []
-        needs = []
-        for x in inputs:
-            if isinstance(x, Tensor) and x._rg:
-                parents.append(x._grad_fn or x)
-                needs.append(True)
+                ad = a
+                ra = False
+            if isinstance(b, Tensor):
+                bd = b.data
+                rb = b._rg
             else:
-                parents.append(None)
-                needs.append(False)
-        self.parents = tuple(parents)
-        self.needs_grad = tuple(needs)
-        self.out_shape = out.shape
-        self.out_dtype = out.dtype
-        result = Tensor.__new__(Tensor)
-        result.data = out
-        result._grad_fn = self
-        result._rg = True
-        if self.save_inputs:
-            values = []
-            versions = []
-            for i in self.save_inputs:
-                x = inputs[i]
-                values.append(x)
-                if isinstance(x, Tensor):
-                    box = x._vbox
-                    if box is None:
-                        box = x._vbox = [0]
-                    versions.append(box[0])
+                bd = b
+                rb = False
+            out = node.forward(ad, bd, **params) if params else node.forward(ad, bd)
+            if out.__class__ is not _ndarray:
+                out = _asarray(out)
+            if ra:
+                if not _is_grad_enabled():
+                    return _unrecorded(node, a, out)
+                pa = a._grad_fn or a
+                if rb:
+                    pb = b._grad_fn or b
+                    node.parents = (pa, pb)
+                    node.needs_grad = _BOTH
+                    rank_a = pa._rank
+                    rank_b = pb._rank
+                    node._rank = (rank_a if rank_a > rank_b else rank_b) + 1
                 else:
-                    versions.append(-1)
-            self.saved_values = tuple(values)
-            self.saved_versions = tuple(versions)
-        if self.save_output:
-            self.out_data = out
-            self.out_vbox = result._vbox = [0]
-        if self.is_view:
-            base = inputs[0]
-            box = base._vbox
-            if box is None:
-                box = base._vbox = [0]
-            result._vbox = box
-            result._base = base._base if base._base is not None else base
-            self.view_check = (box, box[0])
-        if anomaly_state["enabled"]:
-            import traceback
+                    node.parents = (pa, None)
+                    node.needs_grad = _FIRST
+                    node._rank = pa._rank + 1
+            elif rb:
+                if not _is_grad_enabled():
+                    return _unrecorded(node, a, out)
+                pb = b._grad_fn or b
+                node.parents = (None, pb)
+                node.needs_grad = _SECOND
+                node._rank = pb._rank + 1
+            else:
+                return _unrecorded(node, a, out)
+            arrays = None  # built below only if something is saved
+        elif n == 1:
+            a = inputs[0]
+            if isinstance(a, Tensor):
+                ad = a.data
+                ra = a._rg
+            else:
+                ad = a
+                ra = False
+            out = node.forward(ad, **params) if params else node.forward(ad)
+            if out.__class__ is not _ndarray:
+                out = _asarray(out)
+            if not ra or not _is_grad_enabled():
+                return _unrecorded(node, a, out)
+            pa = a._grad_fn or a
+            node.parents = (pa,)
+            node.needs_grad = _ONE
+            node._rank = pa._rank + 1
+            arrays = None
+        else:
+            arrays = tuple([x.data if isinstance(x, Tensor) else x for x in inputs])
+            needs = tuple([isinstance(x, Tensor) and x._rg for x in inputs])
+            out = node.forward(*arrays, **params)
+            if out.__class__ is not _ndarray:
+                out = _asarray(out)
+            if True not in needs or not _is_grad_enabled():
+                return _unrecorded(node, inputs[0] if n else None, out)
+            parents = tuple([(x._grad_fn or x) if need else None for x, need in zip(inputs, needs)])
+            node.parents = parents
+            node.needs_grad = needs
+            node._rank = max([p._rank for p in parents if p is not None]) + 1
 
-            self.forward_stack = traceback.format_stack()[:-3]
+        node.out_shape = out.shape
+        node.out_dtype = out.dtype
+        result = _new(Tensor)
+        result.data = out
+        result._grad_fn = node
+        result._rg = True
+        si = node.save_inputs
+        if si or node.is_view:
+            if arrays is None:
+                arrays = (ad, bd) if n == 2 else (ad,)
+            if si:
+                saved = arrays if n < 5 and si == _ALL_INPUTS[n] else tuple([arrays[i] for i in si])
+                node.saved = (*saved, out) if node.save_output else saved
+                node.saved_epoch = _epoch[0]
+            if node.is_view:
+                node.view_of = arrays[0]
+                node.saved_epoch = _epoch[0]
+                _mark_view(result, inputs[0])
+        if node.save_output and not si:
+            node.saved = (out,)
+            node.saved_epoch = _epoch[0]
+        if anomaly_state["enabled"]:
+            node.forward_stack = _creation_stack()
         return result
 
     # ---- used by the engine -------------------------------------------------------
 
-    def run_backward(self, grad, create_graph: bool):
-        """Call ``backward`` with the saved values in the requested mode."""
-        if self.released:
-            raise GraphError(
-                f"Trying to backward through the graph a second time (at '{self.name}'): "
-                "its saved values were freed after the first backward. "
-                "Pass retain_graph=True to the first backward() if you need to "
-                "backward through the graph again."
+    def check_versions(self) -> None:
+        """Raise if an array this node saved (or viewed) was modified in place since.
+
+        The engine calls this only when some in-place write happened anywhere after the
+        node was recorded (the global epoch moved), see ``tensor.bump_version``.
+        """
+        epoch = self.saved_epoch
+        saved = self.saved or ()
+        for k, i in enumerate(self.save_inputs):
+            x = saved[k]
+            if modified_since(x, epoch):
+                raise InplaceError(
+                    f"one of the tensors needed by '{self.name}' for its gradient (input {i}, "
+                    f"shape {x.shape}, dtype {x.dtype}) was modified by an in-place operation "
+                    f"after '{self.name}' saved it; avoid the in-place change or clone() the "
+                    "tensor first"
+                )
+        if self.save_output and saved and modified_since(saved[-1], epoch):
+            raise InplaceError(
+                f"the output of '{self.name}' (shape {self.out_shape}, dtype {self.out_dtype}) "
+                f"was modified by an in-place operation after '{self.name}' saved it for its "
+                "gradient; clone() it before modifying"
             )
-        saved = []
-        if self.saved_values:
-            for x, version in zip(self.saved_values, self.saved_versions):
-                if version >= 0:
-                    if x._vbox[0] != version:
-                        raise InplaceError(
-                            f"one of the tensors needed by '{self.name}' for its gradient "
-                            f"(shape {x.shape}, dtype {x.dtype}) was modified by an in-place "
-                            f"operation after '{self.name}' saved it (version {version} -> "
-                            f"{x._vbox[0]}); avoid the in-place change or clone the tensor first"
-                        )
-                    saved.append(x if create_graph else x.data)
-                else:
-                    saved.append(x)
-        if self.save_output:
-            if self.out_vbox[0] != self.out_version:
-                raise InplaceError(
-                    f"the output of '{self.name}' (shape {self.out_shape}, dtype "
-                    f"{self.out_dtype}) was modified by an in-place operation after "
-                    f"'{self.name}' saved it for its gradient; clone it before modifying"
-                )
-            out = self.out_data
-            if create_graph:
-                t = _make(out)
-                t._grad_fn = self
+        if modified_since(self.view_of, epoch):
+            raise InplaceError(
+                f"the tensor viewed by '{self.name}' was modified in place after the view was "
+                "taken, so gradients through the view would be wrong; clone() the tensor "
+                "before taking the view or before modifying it"
+            )
+
+    def released_error(self) -> GraphError:
+        return GraphError(
+            f"Trying to backward through the graph a second time (at '{self.name}'): its "
+            "saved values were freed after the first backward. Pass retain_graph=True to the "
+            "first backward() if you need to backward through the graph again."
+        )
+
+    def run_backward(self, grad, create_graph: bool):
+        """Call ``backward`` with the saved values: arrays, or Tensors under ``create_graph``.
+
+        The engine inlines the ordinary (array) case; this method is the general one.
+        Under ``create_graph`` the saved arrays are turned back into Tensors that sit at
+        the same place in the graph (a leaf is passed as itself), so the rule's own
+        computation is recorded and connects to the forward graph.
+        """
+        saved = self.saved
+        if saved is None:
+            raise self.released_error()
+        epoch = self.saved_epoch
+        if epoch is not None and epoch != _epoch[0]:
+            self.check_versions()
+        if not create_graph:
+            return self.backward(grad, *saved)
+        values = list(saved)
+        parents = self.parents
+        for k, i in enumerate(self.save_inputs):
+            p = parents[i]
+            if p is None:
+                continue  # a constant: its array is as good as a Tensor
+            if p._is_node:
+                t = _new(Tensor)
+                t.data = values[k]
+                t._grad_fn = p
                 t._rg = True
-                t._vbox = self.out_vbox
-                out = t
-            saved.append(out)
-        if self.view_check is not None:
-            box, version = self.view_check
-            if box[0] != version:
-                raise InplaceError(
-                    f"the tensor viewed by '{self.name}' was modified in place after the "
-                    "view was taken, so gradients through the view would be wrong; "
-                    "clone() the tensor before taking the view or before modifying it"
-                )
-        return self.backward(grad, *saved)
+                values[k] = t
+            else:
+                values[k] = p  # the leaf itself, so gradients reach it
+        if self.save_output:
+            out = _new(Tensor)
+            out.data = values[-1]
+            out._grad_fn = self
+            out._rg = True
+            values[-1] = out
+        return self.backward(grad, *values)
 
     def release(self) -> None:
         """Free what the backward pass needed; a second backward then raises."""
-        self.saved_values = ()
-        self.out_data = None
-        self.ctx = None
-        self.released = True
+        self.saved = None
+        if self.ctx is not None:
+            self.ctx = None
 
     def __repr__(self) -> str:
         return f"<{self.name}>"
 
 
-from .tensor import Tensor, _make  # noqa: E402  (Tensor's methods need Op, Op needs Tensor)
+from .tensor import Tensor, _epoch, modified_since  # noqa: E402  (Tensor needs Op, Op needs Tensor)
+
+
+def _mark_view(view: Tensor, base) -> None:
+    """Remember which tensor a view's memory belongs to (in-place rules for views)."""
+    if isinstance(base, Tensor):
+        view._base = base._base if base._base is not None else base
+
+
+def _unrecorded(node: Op, first, out) -> Tensor:
+    """The result of an op that records nothing (no input needs grad, or grad mode is off)."""
+    result = _new(Tensor)
+    result.data = out
+    if node.is_view:
+        _mark_view(result, first)
+    return result
+
+
+_PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__))
+_CORE_FILES = {
+    os.path.join(_PACKAGE_DIR, f)
+    for f in ("function.py", "tensor.py", "engine.py", "numpy_dispatch.py", "broadcasting.py")
+}
+
+
+def _creation_stack() -> list[str]:
+    """Where the forward call came from, for ``detect_anomaly`` messages.
+
+    The innermost frames inside the core (Op.apply, operator wrappers, op modules) are
+    dropped, so the last line shown is the user's (or nn's) call.
+    """
+    frames = traceback.extract_stack()[:-2]
+    ops_dir = os.path.join(_PACKAGE_DIR, "ops") + os.sep
+    while frames and (frames[-1].filename in _CORE_FILES or frames[-1].filename.startswith(ops_dir)):
+        frames.pop()
+    return traceback.format_list(frames[-6:])
 
 
 def _array_or_op(cls, *args, **params):
@@ -231,7 +350,7 @@ def _array_or_op(cls, *args, **params):
     for a in args:
         if isinstance(a, Tensor):
             return cls.apply(*args, **params)
-    out = cls.__new__(cls).forward(*args, **params)
+    out = _new(cls).forward(*args, **params)
     return out if out.__class__ is _ndarray else np.asarray(out)
 
 

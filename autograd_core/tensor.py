@@ -7,6 +7,8 @@ only what every tensor has: its data, its place in the graph, and conversions.
 
 from __future__ import annotations
 
+import threading
+import weakref
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -30,11 +32,11 @@ class Tensor:
     grad: Tensor | None = None
     _grad_fn = None  # the Op that produced this tensor; None for leaves
     _rg = False  # requires_grad
-    _vbox: list[int] | None = None  # version counter, shared with views; made on demand
     _base: Tensor | None = None  # the tensor this one is a view of
     _hooks: list | None = None  # gradient hooks of a leaf
     _retain = False
     _is_node = False  # leaves end the engine's walk
+    _rank = 0  # leaves come first in the graph's topological numbering (see Op._rank)
     __array_priority__ = 1000  # make ndarray binary operators defer to Tensor
 
     def __init__(self, data: Any, requires_grad: bool = False, dtype: Any = None) -> None:
@@ -96,9 +98,13 @@ class Tensor:
 
     def __iter__(self) -> Iterator[Tensor]:
         if self.data.ndim == 0:
-            raise TypeError("iteration over a 0-d tensor")
-        for i in range(self.data.shape[0]):
-            yield self[i]
+            raise TypeError("iteration over a 0-d tensor")  # at iter(), like PyTorch
+        return (self[i] for i in range(self.data.shape[0]))
+
+    @property
+    def T(self) -> Tensor:
+        """The tensor with its axes reversed (differentiable, like ``ndarray.T``)."""
+        return self.transpose()
 
     # ---- conversions ----------------------------------------------------------------
 
@@ -119,13 +125,8 @@ class Tensor:
         return self.data.tolist()
 
     def detach(self) -> Tensor:
-        """A new leaf sharing this tensor's data (and version counter), without grad."""
-        t = _make(self.data)
-        box = self._vbox
-        if box is None:
-            box = self._vbox = [0]
-        t._vbox = box
-        return t
+        """A new leaf sharing this tensor's data (so also its in-place version), without grad."""
+        return _make(self.data)
 
     def __array__(self, dtype: Any = None, copy: Any = None) -> np.ndarray:
         if dtype is not None and np.dtype(dtype) != self.data.dtype:
@@ -175,9 +176,10 @@ class Tensor:
         if self._grad_fn is None:
             return  # leaves keep their gradient anyway
         self._retain = True
-        import weakref
-
-        self._grad_fn.retained = weakref.ref(self)
+        node = self._grad_fn
+        node.retained = weakref.ref(self)
+        if node.pre_hooks is None:
+            node.pre_hooks = []  # the engine looks only at pre_hooks to find both
 
     def register_hook(self, fn: Callable[[Tensor], Tensor | None]) -> Callable[[], None]:
         """Call ``fn(grad)`` when this tensor's gradient is computed.
@@ -229,9 +231,12 @@ class Tensor:
         return dispatch_function(func, args, kwargs)
 
 
+_new = object.__new__
+
+
 def _make(data: np.ndarray) -> Tensor:
     """Wrap an array without copying or checking (the hot path's constructor)."""
-    t = Tensor.__new__(Tensor)
+    t = _new(Tensor)
     t.data = data
     return t
 
@@ -294,12 +299,19 @@ def as_tensor(data: Any, dtype: Any = None) -> Tensor:
     return _make(_to_array(data, dtype, copy=False))
 
 
+_PLAIN_OPERANDS = frozenset([float, int, bool, np.ndarray, Tensor])
+
+
 def as_operand(x: Any) -> Any:
     """Normalise a non-Tensor operand: Python scalars stay weak, sequences become arrays."""
-    if isinstance(x, (Tensor, np.ndarray, int, float, bool)):
+    if x.__class__ in _PLAIN_OPERANDS:  # the common cases, by exact type
         return x
     if isinstance(x, np.generic):
-        return x.item()  # NumPy scalars act like Python scalars, so they do not upcast tensors
+        # NumPy scalars act like Python scalars, so they do not upcast tensors
+        # (np.float64 subclasses float, so this test must come before the next one).
+        return x.item()
+    if isinstance(x, (Tensor, np.ndarray, int, float)):
+        return x
     if isinstance(x, complex):
         raise DTypeError("complex numbers are not supported")
     arr = np.asarray(x)
@@ -331,12 +343,56 @@ def inplace_check_leaf(t: Tensor, opname: str) -> None:
         )
 
 
+# ---- version counters ------------------------------------------------------------------
+#
+# A node that saves arrays for its backward must notice when one of them is modified in
+# place afterwards (API §3). Modification is a property of memory, so it is tracked per
+# *root array* (the ndarray that owns the memory, found through ``.base``), which covers
+# views, detached aliases and ``.data`` itself with no bookkeeping on Tensors:
+#
+# * every in-place write (``bump_version``) takes the next value of one global counter,
+#   the epoch, and records it for the root array it wrote to;
+# * a node records the epoch when it saves arrays; a saved array was modified afterwards
+#   iff its root has a later write recorded.
+#
+# While no in-place write happens anywhere (the usual case between a forward pass and its
+# backward) the engine skips all of this with one integer comparison per node, and a
+# graph keeps no Tensor objects alive (which also keeps the garbage collector's work low).
+_epoch = [0]
+_written: dict[int, tuple[weakref.ref, int]] = {}  # id(root) -> (weak ref to root, epoch)
+_written_lock = threading.Lock()
+_prune_at = [1024]
+
+
+def _root(a: np.ndarray) -> np.ndarray:
+    base = a.base
+    while isinstance(base, np.ndarray):
+        a = base
+        base = a.base
+    return a
+
+
 def bump_version(t: Tensor) -> None:
-    box = t._vbox
-    if box is None:
-        t._vbox = [1]
-    else:
-        box[0] += 1
+    """Record that ``t``'s data (and so every view of that memory) was just modified in place."""
+    root = _root(t.data)
+    ref = weakref.ref(root)
+    with _written_lock:
+        e = _epoch[0] + 1
+        _epoch[0] = e
+        _written[id(root)] = (ref, e)
+        if len(_written) > _prune_at[0]:  # forget arrays that no longer exist
+            for key in [k for k, (r, _) in _written.items() if r() is None]:
+                del _written[key]
+            _prune_at[0] = max(1024, 2 * len(_written))
+
+
+def modified_since(a: Any, epoch: int) -> bool:
+    """Whether array ``a``'s memory was written in place after ``epoch``."""
+    if not isinstance(a, np.ndarray):
+        return False
+    root = _root(a)
+    entry = _written.get(id(root))
+    return entry is not None and entry[1] > epoch and entry[0]() is root
 
 
 def _unsupported(name: str) -> UnsupportedNumpyFunction:
