@@ -23,10 +23,11 @@ import numpy as np
 from . import grad_mode
 from .broadcasting import sum_to, sum_to_array
 from .errors import AnomalyError, GraphError, ShapeError
-from .function import anomaly_state
+from .function import _FIRST, _ONE, _SECOND, anomaly_state
 from .tensor import Tensor, _epoch, _make
 
 _ndarray = np.ndarray
+_asarray = np.asarray
 
 
 def _seed(root: Tensor, gradient: Any, create_graph: bool):
@@ -96,6 +97,14 @@ def execute(
         return _execute(roots, seeds, retain_graph, False, inputs)
 
 
+def _count_error(node, gs) -> GraphError:
+    n = len(gs) if isinstance(gs, (tuple, list)) else 1
+    return GraphError(
+        f"'{node.name}': backward returned {n} gradients for {len(node.parents)} inputs; it must "
+        "return one per input (a bare value only for single-input ops)"
+    )
+
+
 def _reachable(roots) -> list:
     """Every node reachable from ``roots`` (an explicit stack: no recursion)."""
     seen = set(roots)
@@ -152,41 +161,81 @@ def _execute(roots, seeds, retain_graph, create_graph, inputs):
         node = heappop(heap)[2]
         g = grads.pop(node)
         while node is not None:
-            parents = node.parents
-            gs = None
+            # -- run the node's rule on its (complete) gradient g
             if node.pre_hooks is not None:
                 g = _pre_hooks_and_retain(node, g, create_graph)
-            if select and node in wanted_nodes:
-                captured[node] = g
-            if reach is None or node in reach:
-                if create_graph:
-                    gs = node.run_backward(g, True)
-                else:
-                    saved = node.saved
-                    if saved is None:
-                        raise node.released_error()
-                    e = node.saved_epoch
-                    if e is not None and e != epoch[0]:
-                        node.check_versions()
-                    gs = node.backward(g, *saved) if saved else node.backward(g)
-                if len(parents) == 1:
-                    gs = (gs,)
-                elif gs is None or len(gs) != len(parents):
-                    raise GraphError(
-                        f"'{node.name}': backward returned {0 if gs is None else len(gs)} "
-                        f"gradients for {len(parents)} inputs"
-                    )
-                if anomaly:
-                    _check_finite(node, gs)
+            if select:
+                if node in wanted_nodes:
+                    captured[node] = g
+                if node not in reach:  # no wanted input below: prune
+                    if not retain_graph:
+                        node.release()
+                    break
+            if create_graph:
+                gs = node.run_backward(g, True)
+            else:
+                saved = node.saved
+                if saved is None:
+                    raise node.released_error()
+                e = node.saved_epoch
+                if e is not None and e != epoch[0]:
+                    node.check_versions()
+                gs = node.backward(g, *saved) if saved else node.backward(g)
             if not retain_graph:
                 node.saved = None  # frees the saved arrays; a second backward raises
                 if node.ctx is not None:
                     node.ctx = None
             if gs is None:
                 break
+            parents = node.parents
 
-            # hand each input its share; the first parent that was not pending yet is
-            # the candidate to run next
+            # -- one input needing a gradient (most nodes of a chain: unary ops, and binary
+            # ops with a constant): hand the gradient over and go on with that input
+            needs = node.needs_grad  # one of the shared tuples for one- and two-input ops
+            if needs is _ONE:
+                p = parents[0]
+                i = 0
+            elif needs is _FIRST or needs is _SECOND:
+                if gs.__class__ is _ndarray or len(gs) != 2:
+                    raise _count_error(node, gs)
+                i = 0 if needs is _FIRST else 1
+                p = parents[i]
+                gs = gs[i]
+            else:
+                if len(gs) != len(parents):
+                    raise _count_error(node, gs)
+                p = None
+            if p is not None:
+                if anomaly:
+                    _check_finite(node, (gs,), (p,), i)
+                if gs is None:
+                    break
+                if isinstance(p, Tensor):  # a leaf
+                    _accumulate_leaf(leaf_grads, p, gs, node, create_graph, i)
+                    break
+                if create_graph:
+                    gs = _fit(gs, p.out_shape, p.out_dtype, node, i, True)
+                else:
+                    if gs.__class__ is not _ndarray:
+                        gs = _asarray(gs)  # e.g. the NumPy scalar of a 0-d product
+                    if gs.dtype is not p.out_dtype or gs.shape != p.out_shape:
+                        gs = _fit(gs, p.out_shape, p.out_dtype, node, i, False)
+                if grads:  # (empty all along a chain)
+                    prev = grads.get(p)
+                    if prev is not None:  # already pending: add to it
+                        grads[p] = prev + gs
+                        break
+                if heap and -heap[0][0] > p._rank:
+                    # a pending node of higher rank may still send p gradient: queue p
+                    grads[p] = gs
+                    heappush(heap, (-p._rank, next(tiebreak), p))
+                    break
+                node, g = p, gs
+                continue
+
+            # -- several inputs: the first parent not pending yet may run next
+            if anomaly:
+                _check_finite(node, gs, parents)
             nxt = nxt_g = None
             for i, p in enumerate(parents):
                 if p is None:
@@ -194,31 +243,28 @@ def _execute(roots, seeds, retain_graph, create_graph, inputs):
                 gi = gs[i]
                 if gi is None:
                     continue
-                if p._is_node:
-                    if gi.__class__ is not _ndarray or gi.dtype is not p.out_dtype or gi.shape != p.out_shape:
-                        gi = _fit(gi, p.out_shape, p.out_dtype, node, i, create_graph)
-                    if p is nxt:
-                        nxt_g = nxt_g + gi
-                        continue
-                    prev = grads.get(p)
-                    if prev is not None:
-                        grads[p] = prev + gi
-                    elif nxt is None:
-                        nxt, nxt_g = p, gi
-                    else:
-                        grads[p] = gi
-                        heappush(heap, (-p._rank, next(tiebreak), p))
+                if isinstance(p, Tensor):  # a leaf
+                    _accumulate_leaf(leaf_grads, p, gi, node, create_graph, i)
+                    continue
+                if create_graph:
+                    gi = _fit(gi, p.out_shape, p.out_dtype, node, i, True)
                 else:
-                    if (
-                        gi.__class__ is not _ndarray
-                        or gi.dtype is not p.data.dtype
-                        or gi.shape != p.data.shape
-                    ):
-                        gi = _fit(gi, p.data.shape, p.data.dtype, node, i, create_graph)
-                    prev = leaf_grads.get(p)
-                    leaf_grads[p] = gi if prev is None else prev + gi
+                    if gi.__class__ is not _ndarray:
+                        gi = _asarray(gi)
+                    if gi.dtype is not p.out_dtype or gi.shape != p.out_shape:
+                        gi = _fit(gi, p.out_shape, p.out_dtype, node, i, False)
+                if p is nxt:
+                    nxt_g = nxt_g + gi
+                    continue
+                prev = grads.get(p)
+                if prev is not None:
+                    grads[p] = prev + gi
+                elif nxt is None:
+                    nxt, nxt_g = p, gi
+                else:
+                    grads[p] = gi
+                    heappush(heap, (-p._rank, next(tiebreak), p))
             if nxt is not None and heap and -heap[0][0] > nxt._rank:
-                # a pending node of higher rank may still send `nxt` gradient: queue it
                 grads[nxt] = nxt_g
                 heappush(heap, (-nxt._rank, next(tiebreak), nxt))
                 nxt = None
@@ -263,6 +309,12 @@ def _reaching(nodes, wanted_nodes, wanted_leaves) -> set:
                 reach.add(c)
                 frontier.append(c)
     return reach
+
+
+def _accumulate_leaf(leaf_grads: dict, leaf: Tensor, gi, node, create_graph: bool, index: int = 0) -> None:
+    gi = _fit(gi, leaf.data.shape, leaf.data.dtype, node, index, create_graph)
+    prev = leaf_grads.get(leaf)
+    leaf_grads[leaf] = gi if prev is None else prev + gi
 
 
 def _fit(gi, shape, dtype, node, index, create_graph):
@@ -348,8 +400,8 @@ def _finish_leaves(leaf_grads: dict, handed: set, create_graph: bool) -> None:
         leaf.grad = _make(g)
 
 
-def _check_finite(node, in_grads) -> None:
-    for i, (gi, p) in enumerate(zip(in_grads, node.parents)):
+def _check_finite(node, in_grads, parents, first_index: int = 0) -> None:
+    for i, (gi, p) in enumerate(zip(in_grads, parents), first_index):
         if gi is None or p is None:  # inputs without grad: whatever the rule returned is unused
             continue
         arr = gi.data if isinstance(gi, Tensor) else np.asarray(gi)

@@ -77,9 +77,9 @@ class Op:
 
     #: readable name shown in ``repr``, errors and graph drawings
     name: str = "op"
-    #: indices of the inputs that ``backward`` receives as saved values
+    #: indices of the inputs that ``backward`` receives as saved values (class attribute)
     save_inputs: tuple[int, ...] = ()
-    #: whether ``backward`` receives the output as a saved value
+    #: whether ``backward`` receives the output as a saved value (class attribute)
     save_output: bool = False
     #: True for ops whose output is a NumPy view of input 0 (shares memory)
     is_view: bool = False
@@ -99,6 +99,16 @@ class Op:
     forward_stack = None
     _is_node = True  # distinguishes nodes from leaf Tensors in the engine's walk
 
+    #: ``(save_inputs, save_output)`` when the op saves anything, else ``None``; derived
+    #: from the class attributes when the class is created (one lookup per recorded node)
+    _saves: tuple | None = None
+
+    def __init_subclass__(cls, **kwargs) -> None:
+        super().__init_subclass__(**kwargs)
+        cls._saves = (
+            (tuple(cls.save_inputs), bool(cls.save_output)) if cls.save_inputs or cls.save_output else None
+        )
+
     def forward(self, *args, **params):  # pragma: no cover - abstract
         raise NotImplementedError(f"{type(self).__name__}.forward")
 
@@ -116,7 +126,7 @@ class Op:
         # speed: one- and two-input ops (nearly all of them) are unrolled, keyword
         # arguments are only passed when there are some, and recording stores just the
         # fields this op's backward and the engine need.
-        node = _new(cls)
+        node = cls()
         n = len(inputs)
         if n == 2:
             a, b = inputs
@@ -138,9 +148,13 @@ class Op:
             if ra:
                 if not _is_grad_enabled():
                     return _unrecorded(node, a, out)
-                pa = a._grad_fn or a
+                pa = a._grad_fn
+                if pa is None:
+                    pa = a
                 if rb:
-                    pb = b._grad_fn or b
+                    pb = b._grad_fn
+                    if pb is None:
+                        pb = b
                     node.parents = (pa, pb)
                     node.needs_grad = _BOTH
                     rank_a = pa._rank
@@ -153,7 +167,9 @@ class Op:
             elif rb:
                 if not _is_grad_enabled():
                     return _unrecorded(node, a, out)
-                pb = b._grad_fn or b
+                pb = b._grad_fn
+                if pb is None:
+                    pb = b
                 node.parents = (None, pb)
                 node.needs_grad = _SECOND
                 node._rank = pb._rank + 1
@@ -173,7 +189,9 @@ class Op:
                 out = _asarray(out)
             if not ra or not _is_grad_enabled():
                 return _unrecorded(node, a, out)
-            pa = a._grad_fn or a
+            pa = a._grad_fn
+            if pa is None:
+                pa = a
             node.parents = (pa,)
             node.needs_grad = _ONE
             node._rank = pa._rank + 1
@@ -197,21 +215,21 @@ class Op:
         result.data = out
         result._grad_fn = node
         result._rg = True
-        si = node.save_inputs
-        if si or node.is_view:
-            if arrays is None:
-                arrays = (ad, bd) if n == 2 else (ad,)
+        saves = node._saves
+        if saves is not None:
+            si, save_output = saves
             if si:
+                if arrays is None:
+                    arrays = (ad, bd) if n == 2 else (ad,)
                 saved = arrays if n < 5 and si == _ALL_INPUTS[n] else tuple([arrays[i] for i in si])
-                node.saved = (*saved, out) if node.save_output else saved
-                node.saved_epoch = _epoch[0]
-            if node.is_view:
-                node.view_of = arrays[0]
-                node.saved_epoch = _epoch[0]
-                _mark_view(result, inputs[0])
-        if node.save_output and not si:
-            node.saved = (out,)
+                node.saved = (*saved, out) if save_output else saved
+            else:
+                node.saved = (out,)
             node.saved_epoch = _epoch[0]
+        if node.is_view:
+            node.view_of = inputs[0].data if isinstance(inputs[0], Tensor) else inputs[0]
+            node.saved_epoch = _epoch[0]
+            _mark_view(result, inputs[0])
         if anomaly_state["enabled"]:
             node.forward_stack = _creation_stack()
         return result
