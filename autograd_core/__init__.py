@@ -10,7 +10,7 @@ tensor([2., 4., 6.], dtype=float32)
 
 from __future__ import annotations
 
-from . import errors, ops, optim
+from . import data, errors, ops, optim
 from .creation import (
     arange,
     empty,
@@ -43,6 +43,7 @@ __all__ = [
     "arange",
     "as_tensor",
     "astype",
+    "data",
     "detect_anomaly",
     "empty",
     "enable_grad",
