@@ -1,4 +1,4 @@
-"""Linear algebra: matmul (all NumPy cases), and products built on it."""
+"""Linear algebra: matmul (all NumPy cases), einsum, and products built on them (dot, outer, tensordot)."""
 
 from __future__ import annotations
 

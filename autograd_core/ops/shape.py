@@ -2,7 +2,9 @@
 
 Reshape-like ops (reshape, flatten, squeeze, expand_dims) share one primitive, and
 transpose-like ops (transpose, swapaxes, moveaxis, .T) share another, so each
-derivative is written once.
+derivative is written once. Copies that read each output element from one input
+element (repeat with per-element counts, the non-constant pad modes) are gathers
+along an axis, whose adjoint is a scatter-add.
 """
 
 from __future__ import annotations
