@@ -64,14 +64,17 @@ def _pad(x: np.ndarray, geo: Geometry) -> np.ndarray:
 
 
 def _columns(x: np.ndarray, kh: int, kw: int, geo: Geometry):
-    """im2col: (G, N*Ho*Wo, Cg*kh*kw) patches of the padded input, and (Ho, Wo)."""
+    """im2col: (G, Cg*kh*kw, N*Ho*Wo) patches of the padded input, and (Ho, Wo).
+
+    Output pixels are the fastest axis, so the copy reads rows of the input in order.
+    """
     n, c, h, w = x.shape
     pt, pb, pl, pr = geo.padding
     ho = out_size(h, kh, geo.stride[0], pt, pb, geo.dilation[0])
     wo = out_size(w, kw, geo.stride[1], pl, pr, geo.dilation[1])
     g = geo.groups
     win = _windows(_pad(x, geo), kh, kw, geo, ho, wo).reshape(n, g, c // g, ho, wo, kh, kw)
-    cols = win.transpose(1, 0, 3, 4, 2, 5, 6).reshape(g, n * ho * wo, (c // g) * kh * kw)
+    cols = win.transpose(1, 2, 5, 6, 0, 3, 4).reshape(g, (c // g) * kh * kw, n * ho * wo)
     return cols, ho, wo
 
 
@@ -84,9 +87,9 @@ class Conv2d(Op):
         o, cg, kh, kw = w.shape
         g = geo.groups
         cols, ho, wo = _columns(x, kh, kw, geo)
-        out = np.matmul(cols, w.reshape(g, o // g, cg * kh * kw).transpose(0, 2, 1))
+        out = np.matmul(w.reshape(g, o // g, cg * kh * kw), cols)  # (G, O/G, N*Ho*Wo)
         self.ctx = (geo, cols)  # the patches are reused by the weight gradient
-        out = out.reshape(g, n, ho, wo, o // g).transpose(1, 0, 4, 2, 3).reshape(n, o, ho, wo)
+        out = out.reshape(g, o // g, n, ho, wo).transpose(2, 0, 1, 3, 4).reshape(n, o, ho, wo)
         return np.ascontiguousarray(out)
 
     def backward(self, grad, x, w):
@@ -101,12 +104,18 @@ class Conv2d(Op):
         return gx, gw
 
 
+def _grad_matrix(grad: np.ndarray, groups: int) -> np.ndarray:
+    """(N, O, Ho, Wo) -> (G, O/G, N*Ho*Wo), matching the column layout."""
+    n, o, ho, wo = grad.shape
+    return (
+        grad.reshape(n, groups, o // groups, ho * wo)
+        .transpose(1, 2, 0, 3)
+        .reshape(groups, o // groups, n * ho * wo)
+    )
+
+
 def _weight_grad(cols: np.ndarray, grad: np.ndarray, kshape, geo: Geometry) -> np.ndarray:
-    o, cg, kh, kw = kshape
-    g = geo.groups
-    n, _, ho, wo = grad.shape
-    gmat = grad.reshape(n, g, o // g, ho * wo).transpose(1, 2, 0, 3).reshape(g, o // g, n * ho * wo)
-    return np.matmul(gmat, cols).reshape(o, cg, kh, kw)
+    return np.matmul(_grad_matrix(grad, geo.groups), cols.transpose(0, 2, 1)).reshape(kshape)
 
 
 class ConvWeightGrad(Op):
@@ -139,23 +148,18 @@ class ConvTranspose(Op):
         _, cg, kh, kw = w.shape
         g = geo.groups
         c = cg * g
-        gmat = grad.reshape(n, g, o // g, ho, wo).transpose(1, 0, 3, 4, 2).reshape(g, n * ho * wo, o // g)
-        cols = np.matmul(gmat, w.reshape(g, o // g, cg * kh * kw))  # (G, N*Ho*Wo, Cg*kh*kw)
-        cols = (
-            cols.reshape(g, n, ho, wo, cg, kh, kw)
-            .transpose(1, 0, 4, 2, 3, 5, 6)
-            .reshape(n, c, ho, wo, kh, kw)
-        )
+        wt = w.reshape(g, o // g, cg * kh * kw).transpose(0, 2, 1)
+        cols = np.matmul(wt, _grad_matrix(grad, g)).reshape(c, kh, kw, n, ho, wo)
         pt, pb, pl, pr = geo.padding
         h, wd = hw
-        out = np.zeros((n, c, h + pt + pb, wd + pl + pr), dtype=cols.dtype)
+        out = np.zeros((c, n, h + pt + pb, wd + pl + pr), dtype=cols.dtype)
         (s0, s1), (d0, d1) = geo.stride, geo.dilation
         for a in range(kh):  # a loop over kernel taps only (9 for 3x3), never pixels
             for b in range(kw):
-                out[
-                    :, :, a * d0 : a * d0 + s0 * (ho - 1) + 1 : s0, b * d1 : b * d1 + s1 * (wo - 1) + 1 : s1
-                ] += cols[..., a, b]
-        return out[:, :, pt : pt + h, pl : pl + wd]
+                rows = slice(a * d0, a * d0 + s0 * (ho - 1) + 1, s0)
+                cols_ = slice(b * d1, b * d1 + s1 * (wo - 1) + 1, s1)
+                out[:, :, rows, cols_] += cols[:, a, b]
+        return out[:, :, pt : pt + h, pl : pl + wd].transpose(1, 0, 2, 3)
 
     def backward(self, v, grad, w):
         geo = self.ctx
@@ -329,13 +333,22 @@ def _max_index(x: np.ndarray, kh: int, kw: int, geo: Geometry) -> np.ndarray:
     xp = x
     if pt or pb or pl or pr:
         xp = np.pad(x, ((0, 0), (0, 0), (pt, pb), (pl, pr)), constant_values=-np.inf)
-    win = _windows(xp, kh, kw, geo, ho, wo).reshape(n, c, ho, wo, kh * kw)
-    arg = win.argmax(axis=-1)  # argmax picks the first maximum
-    a, b = np.divmod(arg, kw)
-    rows = np.arange(ho)[:, None] * geo.stride[0] + a * geo.dilation[0] - pt
-    cols = np.arange(wo)[None, :] * geo.stride[1] + b * geo.dilation[1] - pl
-    base = (np.arange(n)[:, None, None, None] * c + np.arange(c)[None, :, None, None]) * (h * w)
-    return base + rows * w + cols
+    (s0, s1), (d0, d1) = geo.stride, geo.dilation
+    best = arg = None
+    for a in range(kh):  # a running max over the kernel taps (strided views, no copies)
+        for b in range(kw):
+            tap = xp[:, :, a * d0 : a * d0 + s0 * (ho - 1) + 1 : s0, b * d1 : b * d1 + s1 * (wo - 1) + 1 : s1]
+            if best is None:
+                best, arg = tap, np.zeros(tap.shape, np.intp)
+            else:
+                better = tap > best  # strict: ties keep the first maximum
+                best = np.maximum(best, tap)
+                arg = np.where(better, a * kw + b, arg)
+    # flat index = image offset + window origin + tap offset (a gather from a tiny table)
+    taps = (np.arange(kh)[:, None] * d0 * w + np.arange(kw)[None, :] * d1).ravel()
+    origin = (np.arange(ho)[:, None] * s0 - pt) * w + (np.arange(wo)[None, :] * s1 - pl)
+    image = (np.arange(n * c) * (h * w)).reshape(n, c, 1, 1)
+    return taps[arg] + (origin + image)
 
 
 @public()
