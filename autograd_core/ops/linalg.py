@@ -8,6 +8,7 @@ from ..errors import DTypeError, ShapeError
 from ..function import Op
 from ..tensor import Tensor, as_operand
 from ._registry import public
+from .arithmetic import tangent_sum
 
 
 def _check_matmul(a_shape, b_shape) -> None:
@@ -56,6 +57,11 @@ class Matmul(Op):
         ga = np.matmul(grad, np.swapaxes(b, -1, -2)) if self.needs_grad[0] else None
         gb = np.matmul(np.swapaxes(a, -1, -2), grad) if self.needs_grad[1] else None
         return ga, gb
+
+    def jvp(self, tangents, a, b):
+        # bilinear: d(a @ b) = da @ b + a @ db, the same 1-D promotion rules as the forward
+        ta, tb = tangents
+        return tangent_sum(None if ta is None else np.matmul(ta, b), None if tb is None else np.matmul(a, tb))
 
 
 @public(method=True, ufunc=np.matmul)
