@@ -415,9 +415,12 @@ def value_and_grad(f: Callable[..., Any], argnums: int | Sequence[int] = 0, has_
             res = f(*call, **kwargs)
         out, aux = _split_aux(res, has_aux, "grad")
         out = _check_scalar(out, "grad")
-        nested = outer and (aliased or _depends_on_outer([out], lifted))
+        # A graph reaching tensors of an enclosing computation must be kept (and, with grad
+        # mode on, the pass recorded); one made only of our private leaves can be freed.
+        shared = aliased or _depends_on_outer([out], lifted)
+        nested = outer and shared
         seed = np.ones(out.data.shape, out.data.dtype)
-        grads = _pullback([out], [seed], lifted, create_graph=nested, retain_graph=nested)
+        grads = _pullback([out], [seed], lifted, create_graph=nested, retain_graph=shared)
         handed: set = set()
         grads = tuple(_result(g, handed) for g in grads)
         value = _as_output(out, nested)
