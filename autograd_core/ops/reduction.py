@@ -43,7 +43,7 @@ from ..numpy_dispatch import register_function, register_reduce
 from ..tensor import Tensor, _make, as_tensor
 from ._registry import public
 from .elementwise import absolute, sign
-from .shape import astype
+from .shape import Flip, astype
 
 _NoValue = np._NoValue  # NumPy's "argument not given" sentinel
 
@@ -486,20 +486,6 @@ def log_softmax(x, axis: Any = -1) -> Tensor:
 # ---- cumsum ---------------------------------------------------------------------------------
 
 
-class _Flip(Op):
-    """Reverse one axis (a view); its own adjoint. Used by cumsum's rule."""
-
-    name = "flip"
-    is_view = True
-
-    def forward(self, x, axis):
-        self.ctx = axis
-        return np.flip(x, axis)
-
-    def backward(self, grad):
-        return _Flip.fn(grad, axis=self.ctx)
-
-
 class Cumsum(Op):
     """Running sums along one axis; the gradient is the reversed running sum of g."""
 
@@ -511,7 +497,8 @@ class Cumsum(Op):
 
     def backward(self, grad):
         a = self.ctx
-        return _Flip.fn(Cumsum.fn(_Flip.fn(grad, axis=a), axis=a), axis=a)
+        # reversed running sum: flip, cumsum, flip (the flips are views)
+        return Flip.fn(Cumsum.fn(Flip.fn(grad, axes=(a,)), axis=a), axes=(a,))
 
 
 @public(method=True)
