@@ -45,7 +45,7 @@ from ._registry import public
 from .elementwise import absolute, sign
 from .shape import Flip, astype
 
-_NoValue = np._NoValue  # NumPy's "argument not given" sentinel
+_NoValue: Any = object()  # "argument not given" (NumPy passes only what the caller wrote)
 
 
 # ---- axis handling ----------------------------------------------------------------------
