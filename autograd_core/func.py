@@ -621,7 +621,7 @@ def _jvp_by_double_vjp(node: Op, tangents: list, connected: bool) -> Any:
     saved = _saved(node, "graph" if connected else "const")
     with enable_grad():
         gs = node.backward(v, *saved)
-    if len(node.parents) == 1:
+    if len(node.parents) == 1 and not (isinstance(gs, (tuple, list)) and len(gs) == 1):
         gs = (gs,)
     outs, cots = [], []
     for p, g, t in zip(node.parents, gs, tangents):
