@@ -438,9 +438,9 @@ def grad(f: Callable[..., Any], argnums: int | Sequence[int] = 0, has_aux: bool 
     tuple ``argnums``; ``(grad, aux)`` with ``has_aux``). Composable to any order:
 
     >>> import autograd_core as ac
-    >>> d3 = ac.grad(ac.grad(ac.grad(ac.sin)))
-    >>> round(d3(0.5).item(), 6) == round(-float(ac.cos(ac.tensor(0.5)).item()), 6)
-    True
+    >>> d3 = ac.grad(ac.grad(ac.grad(ac.sin)))  # -cos
+    >>> round(d3(0.5).item(), 5)
+    -0.87758
 
     Raises ``ShapeError`` (naming the shape) when ``f``'s output has more than one
     element and ``TransformError`` when ``argnums`` is out of range.

@@ -91,14 +91,13 @@ def bench(n: int, repeats: int) -> dict:
     g = reverse(f, x)
     np.testing.assert_allclose(forward(f, x), g, rtol=1e-10, atol=1e-12)
     np.testing.assert_allclose(central(f, x), g, rtol=1e-5, atol=1e-7)
-    times: dict[str, list[float]] = {"f": [], "reverse": [], "forward": [], "central": []}
-    inner_f = 200
-    inner_rev = 50
+    methods = {"f": evaluate, "reverse": reverse, "forward": forward, "central": central}
+    # each sample runs a method long enough (~20 ms) that scheduler noise averages out
+    inner = {k: max(1, round(0.02 / timed(m, f, x))) for k, m in methods.items()}
+    times: dict[str, list[float]] = {k: [] for k in methods}
     for _ in range(repeats):  # interleaved: each repeat times every method once
-        times["f"].append(timed(evaluate, f, x, inner=inner_f))
-        times["reverse"].append(timed(reverse, f, x, inner=inner_rev))
-        times["forward"].append(timed(forward, f, x))
-        times["central"].append(timed(central, f, x))
+        for k, m in methods.items():
+            times[k].append(timed(m, f, x, inner=inner[k]))
     med = {k: statistics.median(v) for k, v in times.items()}
     return {
         "n": n,
