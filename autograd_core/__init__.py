@@ -10,7 +10,7 @@ tensor([2., 4., 6.], dtype=float32)
 
 from __future__ import annotations
 
-from . import errors, ops
+from . import errors, graph, ops, viz
 from .creation import (
     arange,
     empty,
@@ -50,6 +50,7 @@ __all__ = [
     "eye",
     "full",
     "full_like",
+    "graph",
     "get_default_dtype",
     "is_grad_enabled",
     "linspace",
@@ -63,6 +64,7 @@ __all__ = [
     "set_default_dtype",
     "set_grad_enabled",
     "tensor",
+    "viz",
     "zeros",
     "zeros_like",
     *ops.__all__,
