@@ -273,6 +273,7 @@ class Scene:
             raise ValueError(f"draw: max_nodes must be an integer >= 2, got {opts.max_nodes!r}")
         self.opts = opts
         self.notes = notes or Annotations()
+        self.used_norm = False  # whether some label shows a gradient norm (for the legend)
         self.limit = limit
         self.order = walk(*tensors)
         self.index = {id(n): k for k, (n, _) in enumerate(self.order)}
@@ -566,6 +567,11 @@ class Scene:
             return [esc(dtype)]
         return []
 
+    def _grad_text(self, s: Summary) -> str:
+        if s.values is None:
+            self.used_norm = True
+        return grad_text(s)
+
     def _value_row(self, k: int) -> list[str]:
         cells = []
         if self.opts.show_values:
@@ -575,7 +581,7 @@ class Scene:
         if self.opts.show_grads:
             s = self._grad(k)
             if s is not None:
-                cells.append(esc(grad_text(s)))
+                cells.append(esc(self._grad_text(s)))
         return cells
 
     def _saved_rows(self, node: Any) -> list[list[str]]:
@@ -613,10 +619,12 @@ class Scene:
             default = {"param": "parameter", "leaf": "leaf", "const": "tensor"}[kind]
             title = f"<B>{esc(name or default)}</B>"
         rows = [self._header(title, node)]
-        shape_row = self._shape_row(self._shape(k), self._dtype(k))
-        if shape_row:
-            rows.append(shape_row)
+        shape = self._shape(k)
+        shape_row = self._shape_row(shape, self._dtype(k))
         value_row = self._value_row(k)
+        shows_value = bool(value_row) and value_row[0].startswith("data")
+        if shape_row and not (shape == () and shows_value and not self.opts.show_dtypes):
+            rows.append(shape_row)  # (a 0-d tensor whose value is shown needs no "scalar" row)
         if value_row:
             rows.append(value_row)
         if kind == "op" and self.opts.show_saved:
@@ -645,7 +653,7 @@ class Scene:
             if self.opts.show_grads:
                 g = self._grad(pk)
                 if g is not None:
-                    cells.append(esc(grad_text(g)))
+                    cells.append(esc(self._grad_text(g)))
             rows.append(cells)
         if self.opts.show_shapes and box.out_shapes:
             rows.append([esc("→ " + ", ".join(shape_text(s) for s in box.out_shapes))])
@@ -682,7 +690,7 @@ class Scene:
         if self.notes.steps:
             rows.append('<TR><TD>#k</TD><TD ALIGN="LEFT">k-th node the backward pass visits</TD></TR>')
             rows.append('<TR><TD>∇</TD><TD ALIGN="LEFT">gradient sent back along the arrow</TD></TR>')
-        if self.opts.show_grads:
+        if self.used_norm:
             rows.append('<TR><TD>‖g‖</TD><TD ALIGN="LEFT">norm of a large gradient</TD></TR>')
         return (
             '<<TABLE BORDER="0" CELLBORDER="1" CELLSPACING="0" CELLPADDING="3" BGCOLOR="white">'
@@ -757,7 +765,11 @@ class Scene:
             if self.notes.current is not None:
                 kinds["current"] = None
             order = ["param", "leaf", "const", "op", "module", "output", "summary", "done", "current"]
-            dot.node("legend", self.legend_label([k for k in order if k in kinds and k in LEGEND_TEXT]))
+            dot.node(
+                "legend",
+                self.legend_label([k for k in order if k in kinds and k in LEGEND_TEXT]),
+                fontsize="9",
+            )
         return dot
 
     def _emit_edges(self, dot: Any, ids: dict[Any, str]) -> None:

@@ -85,12 +85,17 @@ def test_micrograd_records_after_backward():
     v["o"].backward()
     pic = picture(ac.viz.draw(v["o"], names=v, show_values=True, show_grads=True, rankdir="LR"))
     # values of micrograd's example: o = tanh(0.8814) = 0.7071, do/dn = 1 - o^2 = 0.5
-    assert pic.text(pic.one(r"^o \|")) == "o | = tanh | scalar | data 0.7071 | grad 1"
-    assert pic.text(pic.one(r"^n \|")) == "n | = add | scalar | data 0.8814 | grad 0.5"
-    assert pic.text(pic.one(r"^x1 \|")) == "x1 | scalar | data 2 | grad -1.5"
-    assert pic.text(pic.one(r"^w1 \|")) == "w1 | scalar | data -3 | grad 1"
-    assert pic.text(pic.one(r"^w2 \|")) == "w2 | scalar | data 1 | grad 0"
-    assert pic.text(pic.one(r"^x1w1 \|")) == "x1w1 | = mul | scalar | data -6 | grad 0.5"
+    assert pic.text(pic.one(r"^o \|")) == "o | = tanh | data 0.7071 | grad 1"
+    assert pic.text(pic.one(r"^n \|")) == "n | = add | data 0.8814 | grad 0.5"
+    assert pic.text(pic.one(r"^x1 \|")) == "x1 | data 2 | grad -1.5"
+    assert pic.text(pic.one(r"^w1 \|")) == "w1 | data -3 | grad 1"
+    assert pic.text(pic.one(r"^w2 \|")) == "w2 | data 1 | grad 0"
+    assert pic.text(pic.one(r"^x1w1 \|")) == "x1w1 | = mul | data -6 | grad 0.5"
+    # the legend explains norms only when some label shows one
+    assert "norm of a large gradient" not in " ".join(pic.nodes["legend"])
+    # with dtypes on, 0-d tensors keep their shape row
+    pic = picture(ac.viz.draw(v["o"], names=v, show_values=True, show_dtypes=True))
+    assert pic.text(pic.one(r"^o \|")) == "o | = tanh | scalar float64 | data 0.7071"
     assert "rankdir=LR" in ac.viz.draw(v["o"], rankdir="LR").source
 
 
