@@ -111,7 +111,10 @@ def draw(
     names : mapping or iterable of (name, Tensor), optional
         Labels for any other tensors, inputs or intermediate results
         (``{"x1": x1, "n": n}``); a named intermediate also lends its value and,
-        after ``retain_grad()`` and backward, its gradient to the picture.
+        after ``retain_grad()`` and backward, its gradient to the picture. Inputs
+        that need no gradient are not graph nodes; a named one is drawn where an
+        operation saved it for backward (so before backward, or with
+        ``retain_graph=True``).
     show_shapes, show_dtypes : bool
         Put each tensor's shape / dtype on its node.
     show_values : bool

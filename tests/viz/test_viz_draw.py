@@ -400,3 +400,25 @@ def test_jupyter_display_is_svg():
     g = ac.viz.draw(ac.exp(x))
     bundle = g._repr_mimebundle_()
     assert "<svg" in bundle["image/svg+xml"]
+
+
+def test_collapse_with_the_real_nn_package():
+    nn = pytest.importorskip("autograd_core.nn", reason="ac.nn has not landed on this branch yet")
+    ac.manual_seed(0)
+    model = nn.Sequential(nn.Linear(64, 32), nn.ReLU(), nn.Linear(32, 10))
+    x = ac.tensor(np.random.default_rng(0).normal(size=(8, 64)).astype(np.float32))
+    y = np.arange(8) % 10
+    with ac.viz.record_modules(model):
+        logits = model(x)
+    for _, m in model.named_modules():
+        assert "forward" not in vars(m)
+    loss = -ac.log_softmax(logits, axis=1)[np.arange(8), y].mean()
+    loss.backward()
+    for g in (ac.viz.draw(loss, collapse=model, show_grads=True), ac.viz.draw(loss, collapse=model)):
+        pic = picture(g)
+        assert len(pic.find(r"· Linear")) == 2
+        assert "weight (32, 64)" in pic.text(pic.one(r"^0 \| · Linear"))
+    pic = picture(ac.viz.draw(loss, collapse=model))
+    assert pic.find(r"^1 \| · ReLU")  # recorded: the parameter-free layer has its box too
+    pic = picture(ac.viz.draw(loss, params=model.named_parameters()))
+    assert pic.find(r"^0\.weight \| \(32, 64\)")
