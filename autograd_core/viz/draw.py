@@ -660,16 +660,15 @@ class Scene:
             rows.append(cells)
         if self.opts.show_shapes and box.out_shapes:
             rows.append([esc("→ " + ", ".join(shape_text(s) for s in box.out_shapes))])
-        node = None
-        current = self.notes.current is not None and any(
-            id(self.order[k][0]) == self.notes.current for k in box.members
-        )
-        if current:
+        member_ids = {id(self.order[k][0]) for k in box.members}
+        if self.notes.current in member_ids:
             fill = COLORS["current"]
-        elif self.notes.done and all(id(self.order[k][0]) in self.notes.done for k in box.members):
+        elif self.notes.done and member_ids <= self.notes.done:
             fill = COLORS["done"]
+        elif any(k in self.root_keys for k in box.members):
+            fill = COLORS["output"]
         else:
-            fill = self._fill("module", node, any(k in self.root_keys for k in box.members))
+            fill = COLORS["module"]
         return _table(rows, fill, False)
 
     def summary_label(self) -> str:
