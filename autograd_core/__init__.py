@@ -10,7 +10,7 @@ tensor([2., 4., 6.], dtype=float32)
 
 from __future__ import annotations
 
-from . import errors, ops
+from . import errors, graph, ops, viz
 from .autograd_function import Function, FunctionCtx
 from .creation import (
     arange,
@@ -55,6 +55,7 @@ __all__ = [
     "eye",
     "full",
     "full_like",
+    "graph",
     "get_default_dtype",
     "grad",
     "hessian",
@@ -77,6 +78,7 @@ __all__ = [
     "tensor",
     "value_and_grad",
     "vjp",
+    "viz",
     "zeros",
     "zeros_like",
     *ops.__all__,
