@@ -128,7 +128,8 @@ class Einsum(Op):
                 g = g.reshape(tuple(n if c in present else 1 for n, c in zip(shape, term)))
                 g = np.broadcast_to(g, shape)
             grads.append(g)
-        return tuple(grads)
+        # one operand: a bare gradient (a 1-tuple would be turned into an array, dropping the graph)
+        return grads[0] if len(grads) == 1 else tuple(grads)
 
 
 def _einsum_error(msg: str) -> ShapeError:
