@@ -97,6 +97,33 @@ def test_jvp_agrees_with_vjp_and_finite_differences(spec):
 
 
 @pytest.mark.parametrize("spec", DIFF_SPECS, ids=lambda s: s.name)
+def test_vjp_is_differentiable_in_the_cotangent_for_every_op(spec):
+    """∂⟨Jᵀv, u⟩/∂v = J u: every backward rule records its graph (linear in v) under create_graph."""
+
+    @settings(max_examples=max(3, spec.max_examples // 2))
+    @given(st.data())
+    def check(data):
+        g, primals = _spec_problem(spec, data)
+        r = rng(11)
+        us = [r.standard_normal(p.shape) for p in primals]
+        _, ju = ac.jvp(g, tuple(primals), tuple(us))
+        out, vjp_fn = ac.vjp(g, *primals)
+        outs = _flat_outputs(out)
+        is_seq = isinstance(out, (tuple, list))
+
+        def pairing(*vs):
+            jtv = vjp_fn(tuple(vs) if is_seq else vs[0])
+            return sum(total(t * u) for t, u in zip(jtv, us))
+
+        vs = [r.standard_normal(o.shape) for o in outs]
+        grads = ac.grad(pairing, argnums=tuple(range(len(vs))))(*vs)
+        for got, want in zip(grads, _flat_outputs(ju)):
+            np.testing.assert_allclose(got.data, want.data, rtol=1e-9, atol=1e-12)
+
+    check()
+
+
+@pytest.mark.parametrize("spec", DIFF_SPECS, ids=lambda s: s.name)
 def test_gradcheck_forward_mode(spec):
     @settings(max_examples=3)
     @given(st.data())
