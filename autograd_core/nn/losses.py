@@ -345,7 +345,9 @@ def binary_cross_entropy(input: Tensor, target: Any, weight: Any = None, reducti
     """-w [y log x + (1 - y) log(1 - x)] for probabilities x in [0, 1].
 
     Each log is clamped at -100, like PyTorch, so x = 0 or 1 gives a finite loss
-    and gradient. For logits use :func:`binary_cross_entropy_with_logits`.
+    and gradient. Where a log is clamped the gradient is that of the clamped
+    function, 0 (PyTorch returns (x - y)/1e-12 there); elsewhere both agree. For
+    logits use :func:`binary_cross_entropy_with_logits`.
     """
     name = "binary_cross_entropy"
     _check_reduction(reduction, name)
