@@ -582,3 +582,24 @@ def test_training_a_linear_least_squares_problem_converges():
             loss.backward()
             opt.step()
         np.testing.assert_allclose(w.data, w_true, atol=0.02, err_msg=cls.__name__)
+
+
+@pytest.mark.parametrize("cls,kw", ALL, ids=IDS)
+def test_state_dict_survives_ac_save_and_load(cls, kw, tmp_path):
+    rng = np.random.default_rng(1)
+    p1 = param(rng.normal(size=(2, 2)))
+    opt1 = cls([p1], **kw)
+    for _ in range(2):
+        p1.grad = ac.tensor(rng.normal(size=(2, 2)))
+        opt1.step()
+    ac.save(opt1.state_dict(), tmp_path / "opt.npz")
+    p2 = param(p1.data.copy())
+    opt2 = cls([p2], lr=0.5)
+    opt2.load_state_dict(ac.load(tmp_path / "opt.npz"))
+    for _ in range(2):
+        g = rng.normal(size=(2, 2))
+        p1.grad, p2.grad = ac.tensor(g), ac.tensor(g)
+        opt1.step()
+        opt2.step()
+    np.testing.assert_array_equal(p1.data, p2.data)
+    assert opt2.param_groups[0]["lr"] == 0.1
