@@ -103,3 +103,30 @@ def test_fallback_graph_dot_names_parameters_and_ops():
     n_edges = dot.count("->")
     # w -> matmul -> add <- b; add -> relu; relu -> transpose -> matmul2 <- relu
     assert n_edges == 7
+
+
+def _step_loss():
+    ac.manual_seed(0)
+    model = cli.MODELS["mlp"]((1, 8, 8), 10)
+    X, y = cli.DATASETS["digits"]()
+    loss = ac.nn.functional.cross_entropy(model(ac.tensor(X.numpy()[:4])), ac.tensor(y.numpy()[:4]))
+    return loss, model
+
+
+def test_without_graphviz_only_dot_text_is_written_with_a_hint(tmp_path, monkeypatch, capsys):
+    monkeypatch.setattr(cli.shutil, "which", lambda name: None)
+    loss, model = _step_loss()
+    files = cli.write_graph(loss, model, tmp_path / "g")
+    assert files == [tmp_path / "g.dot"] and not (tmp_path / "g.svg").exists()
+    hint = capsys.readouterr().out
+    assert "apt-get install graphviz" in hint and len(hint.strip().splitlines()) == 1
+
+
+def test_fallback_drawing_when_viz_is_missing(tmp_path, monkeypatch):
+    monkeypatch.delattr(ac, "viz")
+    loss, model = _step_loss()
+    files = cli.write_graph(loss, model, tmp_path / "g")
+    dot = (tmp_path / "g.dot").read_text()
+    assert "1.weight" in dot and "3.bias" in dot and "matmul" in dot and "relu" in dot
+    if shutil.which("dot"):
+        assert files[-1] == tmp_path / "g.svg" and "<svg" in files[-1].read_text()
