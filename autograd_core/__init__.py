@@ -10,7 +10,8 @@ tensor([2., 4., 6.], dtype=float32)
 
 from __future__ import annotations
 
-from . import errors, ops
+from . import data, errors, graph, ops, optim, viz
+from .autograd_function import Function, FunctionCtx
 from .creation import (
     arange,
     empty,
@@ -29,6 +30,7 @@ from .creation import (
 from .dtypes import get_default_dtype, set_default_dtype
 from .engine import detect_anomaly
 from .errors import AutogradError
+from .func import checkpoint, grad, hessian, hvp, jacfwd, jacobian, jacrev, jvp, value_and_grad, vjp
 from .grad_mode import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
 from .ops import *  # noqa: F403  (the public operations, listed in ops.PUBLIC_OPS)
 from .ops.shape import astype
@@ -39,10 +41,14 @@ __version__ = "0.1.0"
 
 __all__ = [
     "AutogradError",
+    "Function",
+    "FunctionCtx",
     "Tensor",
     "arange",
+    "checkpoint",
     "as_tensor",
     "astype",
+    "data",
     "detect_anomaly",
     "empty",
     "enable_grad",
@@ -50,20 +56,39 @@ __all__ = [
     "eye",
     "full",
     "full_like",
+    "graph",
     "get_default_dtype",
+    "grad",
+    "hessian",
+    "hvp",
     "is_grad_enabled",
+    "jacfwd",
+    "jacobian",
+    "jacrev",
+    "jvp",
     "linspace",
+    "load",
     "manual_seed",
+    "nn",
     "no_grad",
     "ones",
     "ones_like",
+    "optim",
     "rand",
     "randint",
     "randn",
+    "save",
     "set_default_dtype",
     "set_grad_enabled",
     "tensor",
+    "value_and_grad",
+    "vjp",
+    "viz",
     "zeros",
     "zeros_like",
     *ops.__all__,
 ]
+
+# The learning stack is built on everything above, so it is imported last.
+from . import nn  # noqa: E402
+from .serialization import load, save  # noqa: E402

@@ -2,7 +2,9 @@
 
 Reshape-like ops (reshape, flatten, squeeze, expand_dims) share one primitive, and
 transpose-like ops (transpose, swapaxes, moveaxis, .T) share another, so each
-derivative is written once.
+derivative is written once. Copies that read each output element from one input
+element (repeat with per-element counts, the non-constant pad modes) are gathers
+along an axis, whose adjoint is a scatter-add.
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ import numpy as np
 from ..broadcasting import sum_to, sum_to_array
 from ..errors import ShapeError
 from ..function import Op
-from ..tensor import Tensor, _make, as_operand
+from ..tensor import Tensor, _make, as_operand, as_tensor
 from ._registry import public
 
 
@@ -246,3 +248,346 @@ class Clone(Op):
 def clone(x):
     """A copy of ``x`` that stays in the graph (gradient passes through unchanged)."""
     return Clone.apply(as_operand(x))
+
+
+# ---- tile, repeat, pad, flip, roll, tril/triu ------------------------------------------
+#
+# Copies that gather along one axis share one pair of mutually adjoint primitives:
+# ``_Gather`` (``np.take`` with a 1-D index vector) and ``_ScatterAdd`` (its adjoint,
+# which adds each gradient element back to the position it was read from, so repeated
+# indices accumulate). Each one's derivative is the other, so every order works.
+
+
+def _operand(x):
+    """Tensors and arrays as they are; Python data through the default-dtype rule."""
+    return x if isinstance(x, (Tensor, np.ndarray)) else as_tensor(x)
+
+
+def _scatter_add(x, index, axis, size):
+    moved = np.moveaxis(x, axis, 0)
+    out = np.zeros((size,) + moved.shape[1:], dtype=x.dtype)
+    np.add.at(out, index, moved)
+    return np.moveaxis(out, 0, axis)
+
+
+class _Gather(Op):
+    """``np.take(x, index, axis)`` for a 1-D integer ``index``; adjoint of scatter-add."""
+
+    name = "gather"
+
+    def forward(self, x, index, axis, opname="gather"):
+        self.name = opname
+        self.ctx = (x.shape[axis], index, axis, opname)
+        return np.take(x, index, axis=axis)
+
+    def backward(self, grad):
+        size, index, axis, opname = self.ctx
+        return _ScatterAdd.fn(grad, index=index, axis=axis, size=size, opname=opname)
+
+
+class _ScatterAdd(Op):
+    """Zeros of length ``size`` along ``axis`` with ``x`` added at ``index`` (repeats add up)."""
+
+    name = "scatter_add"
+
+    def forward(self, x, index, axis, size, opname="gather"):
+        self.name = f"{opname}_backward"
+        self.ctx = (index, axis, opname)
+        return _scatter_add(x, index, axis, size)
+
+    def backward(self, grad):
+        index, axis, opname = self.ctx
+        return _Gather.fn(grad, index=index, axis=axis, opname=opname)
+
+
+def _interleaved(outer, inner):
+    return tuple(v for pair in zip(outer, inner) for v in pair)
+
+
+class Tile(Op):
+    """``np.tile``; the gradient sums the copies: view it as (r0, s0, r1, s1, ...), sum the r's."""
+
+    name = "tile"
+
+    def forward(self, x, reps):
+        self.ctx = (x.shape, reps)
+        return np.tile(x, reps)
+
+    def backward(self, grad):
+        shape, reps = self.ctx
+        d = max(len(shape), len(reps))
+        s = (1,) * (d - len(shape)) + shape
+        r = (1,) * (d - len(reps)) + reps
+        blocks = grad.reshape(_interleaved(r, s))
+        return sum_to(blocks, _interleaved((1,) * d, s)).reshape(shape)
+
+
+def _int_tuple(value, what: str, opname: str) -> tuple[int, ...]:
+    arr = np.asarray(value.data if isinstance(value, Tensor) else value)
+    if arr.ndim > 1 or (arr.size and arr.dtype.kind not in "iu"):
+        raise TypeError(f"{opname}: {what} must be an int or a sequence of ints, got {value!r}")
+    return tuple(int(v) for v in arr.reshape(-1))
+
+
+@public(method=True, function=np.tile)
+def tile(x, reps) -> Tensor:
+    """Repeat the whole of ``x`` ``reps`` times along each axis, like ``np.tile``.
+
+    ``reps`` is an int or a sequence; ``x`` or ``reps`` is padded with leading
+    1s to the same length. The gradient of each input element is the sum of the
+    upstream gradient over all its copies.
+    """
+    x = _operand(x)
+    reps = _int_tuple(reps, "reps", "tile")
+    if any(r < 0 for r in reps):
+        raise ValueError(f"tile: reps must be non-negative, got {reps}")
+    return Tile.apply(x, reps=reps)
+
+
+class Repeat(Op):
+    """``np.repeat`` with one count for all elements; the gradient sums each run of copies."""
+
+    name = "repeat"
+
+    def forward(self, x, repeats, axis):
+        self.ctx = (x.shape, repeats, axis)
+        return np.repeat(x, repeats, axis)
+
+    def backward(self, grad):
+        shape, r, axis = self.ctx
+        runs = grad.reshape(shape[:axis] + (shape[axis], r) + shape[axis + 1 :])
+        return sum_to(runs, shape[:axis] + (shape[axis], 1) + shape[axis + 1 :]).reshape(shape)
+
+
+@public(method=True, function=np.repeat)
+def repeat(x, repeats, axis: int | None = None) -> Tensor:
+    """Repeat each element of ``x`` along ``axis`` (NumPy's ``repeat``, not PyTorch's).
+
+    ``repeats`` is an int (every element ``repeats`` times) or one non-negative int
+    per element along ``axis``. With ``axis=None`` the input is flattened first.
+    The gradient of an element is the sum of the upstream gradient over its copies.
+
+    >>> import autograd_core as ac
+    >>> ac.repeat(ac.tensor([1, 2]), [1, 3]).tolist()
+    [1, 2, 2, 2]
+    """
+    x = _operand(x)
+    shape = np.shape(x)
+    if axis is None or len(shape) == 0:
+        if axis is not None:
+            _axis(axis, 1, "repeat")
+        x = Reshape.apply(x, shape=(-1,))
+        axis = 0
+    else:
+        axis = _axis(axis, len(shape), "repeat")
+    n = np.shape(x)[axis]
+    counts = np.asarray(repeats.data if isinstance(repeats, Tensor) else repeats)
+    if counts.ndim > 1 or (counts.size and counts.dtype.kind not in "iu"):
+        raise TypeError(f"repeat: repeats must be an int or a 1-D sequence of ints, got {repeats!r}")
+    if np.any(counts < 0):
+        raise ValueError(f"repeat: repeats may not be negative, got {repeats!r}")
+    if counts.size == 1:
+        return Repeat.apply(x, repeats=int(counts.reshape(-1)[0]), axis=axis)
+    if counts.shape != (n,):
+        raise ShapeError(
+            f"repeat: repeats has {counts.size} entries but axis {axis} of shape {np.shape(x)} has size {n}"
+        )
+    index = np.repeat(np.arange(n), counts)
+    return _Gather.apply(x, index=index, axis=axis, opname="repeat")
+
+
+class PadConstant(Op):
+    """``np.pad(mode='constant')``; the gradient crops the padding off again."""
+
+    name = "pad"
+
+    def forward(self, x, pairs, value):
+        self.ctx = pairs
+        return np.pad(x, pairs, mode="constant", constant_values=value)
+
+    def backward(self, grad):
+        return _Crop.fn(grad, pairs=self.ctx)
+
+
+class _Crop(Op):
+    """Remove ``pairs`` = ((before, after), ...) elements from each axis; adjoint of zero padding."""
+
+    name = "crop"
+    is_view = True
+
+    def forward(self, x, pairs):
+        self.ctx = pairs
+        return x[tuple(slice(b, n - a) for n, (b, a) in zip(x.shape, pairs))]
+
+    def backward(self, grad):
+        return PadConstant.fn(grad, pairs=self.ctx, value=0)
+
+
+PAD_MODES = ("constant", "edge", "reflect", "symmetric", "wrap")
+
+
+def _pad_pairs(pad_width, ndim: int) -> tuple[tuple[int, int], ...]:
+    if isinstance(pad_width, dict):  # NumPy >= 2.3: {axis: n or (before, after)}
+        pairs = [(0, 0)] * ndim
+        for axis, width in pad_width.items():
+            pairs[_axis(axis, ndim, "pad")] = _pad_pairs(width, 1)[0]
+        pad_width = pairs if ndim else np.zeros((0, 2), int)
+    arr = np.asarray(pad_width.data if isinstance(pad_width, Tensor) else pad_width)
+    if arr.size and arr.dtype.kind not in "iu":
+        raise TypeError(f"pad: pad_width must contain integers, got {pad_width!r}")
+    try:
+        pairs = np.broadcast_to(arr, (ndim, 2))
+    except ValueError:
+        raise ShapeError(
+            f"pad: pad_width {pad_width!r} cannot be broadcast to {ndim} (before, after) pairs"
+        ) from None
+    if np.any(pairs < 0):
+        raise ValueError(f"pad: pad_width may not be negative, got {pad_width!r}")
+    return tuple((int(b), int(a)) for b, a in pairs)
+
+
+@public(function=np.pad)
+def pad(x, pad_width, mode: str = "constant", constant_values=0) -> Tensor:
+    """Pad ``x`` like ``np.pad``.
+
+    ``pad_width`` takes NumPy's forms: ``n``, ``(before, after)`` or one pair per
+    axis. Modes: ``'constant'`` (``constant_values``, a scalar or NumPy's per-axis
+    pairs, not differentiable), ``'edge'``, ``'reflect'``, ``'symmetric'`` and
+    ``'wrap'``. The non-constant modes read every output element from an input
+    element (a gather along each axis), so the gradient of an input element is the
+    sum of the upstream gradient over every place it was copied to.
+    """
+    x = _operand(x)
+    shape = np.shape(x)
+    pairs = _pad_pairs(pad_width, len(shape))
+    if mode not in PAD_MODES:
+        raise ValueError(f"pad: mode {mode!r} is not supported; use one of {', '.join(PAD_MODES)}")
+    if not any(b or a for b, a in pairs):
+        return Clone.apply(x)  # np.pad returns a copy
+    if mode == "constant":
+        value = constant_values.data if isinstance(constant_values, Tensor) else constant_values
+        return PadConstant.apply(x, pairs=pairs, value=value)
+    out = x
+    for axis, (before, after) in enumerate(pairs):
+        if before or after:
+            try:
+                index = np.pad(np.arange(shape[axis]), (before, after), mode=mode)
+            except ValueError as exc:
+                raise ShapeError(
+                    f"pad: cannot pad axis {axis} of shape {shape} in mode {mode!r}: {exc}"
+                ) from None
+            out = _Gather.apply(out, index=index, axis=axis, opname="pad")
+    return out
+
+
+def _axes(axis, ndim: int, opname: str) -> tuple[int, ...]:
+    if axis is None:
+        return tuple(range(ndim))
+    axes = tuple(_axis(a, ndim, opname) for a in ((axis,) if isinstance(axis, int) else axis))
+    if len(set(axes)) != len(axes):
+        raise ValueError(f"{opname}: repeated axis in {axis!r}")
+    return axes
+
+
+class Flip(Op):
+    """Reverse the order of elements along ``axes`` (a view); the gradient flips back."""
+
+    name = "flip"
+    is_view = True
+
+    def forward(self, x, axes):
+        self.ctx = axes
+        if not axes:
+            return x[...]
+        return x[tuple(slice(None, None, -1) if i in axes else slice(None) for i in range(x.ndim))]
+
+    def backward(self, grad):
+        return Flip.fn(grad, axes=self.ctx)
+
+
+@public(method=True, function=np.flip)
+def flip(x, axis=None) -> Tensor:
+    """Reverse ``x`` along ``axis`` (an int, a tuple, or all axes when None), like ``np.flip``."""
+    x = _operand(x)
+    ndim = np.ndim(x)
+    if ndim == 0 and axis not in (None, ()):
+        raise np.exceptions.AxisError(f"flip: axis {axis} is out of bounds for a tensor of dimension 0")
+    return Flip.apply(x, axes=_axes(axis, ndim, "flip"))
+
+
+class Roll(Op):
+    """``np.roll``; the gradient rolls back by the opposite shift."""
+
+    name = "roll"
+
+    def forward(self, x, shift, axis):
+        self.ctx = (shift, axis)
+        return np.roll(x, shift, axis)
+
+    def backward(self, grad):
+        shift, axis = self.ctx
+        back = -shift if isinstance(shift, int) else tuple(-s for s in shift)
+        return Roll.fn(grad, shift=back, axis=axis)
+
+
+@public(method=True, function=np.roll)
+def roll(x, shift, axis=None) -> Tensor:
+    """Shift elements cyclically along ``axis`` (the flattened tensor when None), like ``np.roll``.
+
+    ``shift`` and ``axis`` may be ints or tuples; they broadcast against each other.
+    """
+    x = _operand(x)
+    ndim = np.ndim(x)
+    if axis is None:
+        if not isinstance(shift, (int, np.integer)):
+            raise TypeError(f"roll: with axis=None, shift must be an int, got {shift!r}")
+        return Roll.apply(x, shift=int(shift), axis=None)
+    axes = tuple(_axis(a, ndim, "roll") for a in ((axis,) if isinstance(axis, int) else axis))
+    shifts = _int_tuple(shift, "shift", "roll")
+    if isinstance(shift, (int, np.integer)):
+        shifts = shifts * len(axes)
+    if isinstance(axis, int):
+        axes = axes * len(shifts)
+    if len(shifts) != len(axes):
+        raise ValueError(f"roll: shift {shift!r} and axis {axis!r} must have the same length")
+    return Roll.apply(x, shift=shifts, axis=axes)
+
+
+class Tri(Op):
+    """``np.tril`` / ``np.triu``: keep one triangle; the gradient keeps the same triangle."""
+
+    name = "tril"
+
+    def forward(self, x, k, upper):
+        self.name = "triu" if upper else "tril"
+        self.ctx = (k, upper)
+        return np.triu(x, k) if upper else np.tril(x, k)
+
+    def backward(self, grad):
+        k, upper = self.ctx
+        return Tri.fn(grad, k=k, upper=upper)
+
+
+def _tri(x, k, upper: bool) -> Tensor:
+    opname = "triu" if upper else "tril"
+    x = _operand(x)
+    if np.ndim(x) == 0:
+        raise ShapeError(f"{opname}: needs a tensor with at least 1 dimension, got shape ()")
+    if not isinstance(k, (int, np.integer)):
+        raise TypeError(f"{opname}: k must be an int, got {k!r}")
+    return Tri.apply(x, k=int(k), upper=upper)
+
+
+@public(method=True, function=np.tril)
+def tril(x, k: int = 0) -> Tensor:
+    """Zero the elements above the ``k``-th diagonal of the last two axes, like ``np.tril``.
+
+    A 1-D input is treated as a row broadcast to a square matrix, as in NumPy.
+    """
+    return _tri(x, k, upper=False)
+
+
+@public(method=True, function=np.triu)
+def triu(x, k: int = 0) -> Tensor:
+    """Zero the elements below the ``k``-th diagonal of the last two axes, like ``np.triu``."""
+    return _tri(x, k, upper=True)

@@ -77,3 +77,66 @@ SPECS = [
     custom("flatten", ac.flatten, _one(extra=_flatten_kw), _flatten_ref),
     elementwise("clone", ac.clone, np.copy),
 ]
+
+
+# ---- tile, repeat, pad, flip, roll, tril, triu ----------------------------------------
+
+
+def _tile_kw(d, shape):
+    reps = d(st.one_of(st.integers(1, 3), st.lists(st.integers(1, 3), max_size=4).map(tuple)))
+    return {"reps": reps}
+
+
+def _repeat_kw(d, shape):
+    n = len(shape)
+    axis = d(st.one_of(st.none(), st.integers(-n, n - 1))) if n else None
+    length = int(np.prod(shape)) if axis is None else shape[axis]
+    repeats = d(st.one_of(st.integers(0, 3), st.lists(st.integers(0, 3), min_size=length, max_size=length)))
+    return {"repeats": repeats, "axis": axis}
+
+
+def _pad_kw(d, shape):
+    n = len(shape)
+    pair = st.tuples(st.integers(0, 3), st.integers(0, 3))
+    forms = [st.integers(0, 3), pair, pair.map(lambda p: (p,))]
+    if n:
+        forms.append(st.lists(pair, min_size=n, max_size=n).map(tuple))
+    width = d(st.one_of(*forms))
+    mode = d(st.sampled_from(["constant", "edge", "reflect", "symmetric", "wrap"]))
+    kw = {"pad_width": width, "mode": mode}
+    if mode == "constant":
+        kw["constant_values"] = d(st.sampled_from([0, 1.5, -2.0]))
+    return kw
+
+
+def _flip_kw(d, shape):
+    n = len(shape)
+    if n == 0:
+        return {"axis": d(st.sampled_from([None, ()]))}
+    tuples = st.lists(st.integers(-n, n - 1), unique_by=lambda a: a % n, max_size=n).map(tuple)
+    return {"axis": d(st.one_of(st.none(), st.integers(-n, n - 1), tuples))}
+
+
+def _roll_kw(d, shape):
+    n = len(shape)
+    if n == 0 or d(st.booleans()):
+        return {"shift": d(st.integers(-5, 5)), "axis": None}
+    axes = d(st.lists(st.integers(-n, n - 1), min_size=1, max_size=3))
+    if len(axes) == 1 and d(st.booleans()):
+        return {"shift": d(st.integers(-5, 5)), "axis": axes[0]}
+    return {"shift": tuple(d(st.integers(-5, 5)) for _ in axes), "axis": tuple(axes)}
+
+
+def _k_kw(d, shape):
+    return {"k": d(st.integers(-3, 3))}
+
+
+SPECS += [
+    custom("tile", ac.tile, _one(extra=_tile_kw), np.tile),
+    custom("repeat", ac.repeat, _one(extra=_repeat_kw), np.repeat),
+    custom("pad", ac.pad, _one(extra=_pad_kw), np.pad, max_examples=25),
+    custom("flip", ac.flip, _one(extra=_flip_kw), np.flip),
+    custom("roll", ac.roll, _one(extra=_roll_kw), np.roll),
+    custom("tril", ac.tril, _one(min_dims=1, extra=_k_kw), np.tril),
+    custom("triu", ac.triu, _one(min_dims=1, extra=_k_kw), np.triu),
+]
