@@ -1,11 +1,12 @@
-"""The adjoint pass: iterative, dependency-counted reverse topological order.
+"""The adjoint pass: one iterative sweep in reverse recording order.
 
-``execute`` walks the graph twice, both times with an explicit stack (never
-recursion, so million-node chains are fine):
-
-1. count, for every node reachable from the roots, how many consumers it has;
-2. start from the roots, call each node's rule once all its consumers have sent
-   their gradient, sum gradients per node, and hand each input its share.
+Every node carries its creation number (``Op._seq``); a node's consumers were all
+recorded after it. ``execute`` keeps the nodes that have received some gradient in a
+max-heap by that number, so the node popped next has heard from every consumer that
+can reach it: its gradient is complete, its rule runs once, and each input gets its
+share (summed to the input's shape and dtype in ``_fit``). No recursion and no
+dependency-counting pre-pass: a chain of a million operations is one loop, where each
+node hands its gradient straight to its parent without touching the heap.
 
 Each adjoint is dropped as soon as its node has run, and each node's saved values
 are freed after its rule unless ``retain_graph``.
@@ -13,7 +14,6 @@ are freed after its rule unless ``retain_graph``.
 
 from __future__ import annotations
 
-import itertools
 from collections.abc import Sequence
 from heapq import heappop, heappush
 from typing import Any
@@ -121,11 +121,11 @@ def _reachable(roots) -> list:
 
 
 def _execute(roots, seeds, retain_graph, create_graph, inputs):
-    # Nodes run in decreasing rank (rank = 1 + the largest rank among a node's parents,
-    # fixed when the node is recorded). A node's consumers all have larger ranks, so when
-    # a node comes off the max-heap its gradient is complete: no dependency-counting
-    # pre-pass over the graph is needed. In a chain the heap stays empty and each node
-    # hands its gradient straight to its parent.
+    # Nodes run from the most recently recorded down (``_seq``, like PyTorch). A node's
+    # consumers were all recorded after it, so when a node comes off the max-heap every
+    # consumer that can reach it has already sent its share and its gradient is
+    # complete: no dependency-counting pre-pass over the graph is needed. In a chain the
+    # heap stays empty and each node hands its gradient straight to its parent.
     select = inputs is not None  # functional mode: return grads of `inputs`, prune the walk
     wanted_nodes: dict = {}
     wanted_leaves: dict = {}
@@ -140,14 +140,13 @@ def _execute(roots, seeds, retain_graph, create_graph, inputs):
         reach = _reaching(_reachable(roots), wanted_nodes, wanted_leaves)
 
     grads: dict = {}  # pending node -> gradient summed so far
-    heap: list = []  # pending nodes as (-rank, tiebreak, node): highest rank pops first
-    tiebreak = itertools.count()  # equal ranks never compare nodes
+    heap: list = []  # pending nodes as (-seq, node): the most recently recorded pops first
     for r, s in zip(roots, seeds):
         if r in grads:
             grads[r] = grads[r] + s
         else:
             grads[r] = s
-            heappush(heap, (-r._rank, next(tiebreak), r))
+            heappush(heap, (-r._seq, r))
     handed = {id(s) for s in seeds}  # caller-owned arrays: a leaf's .grad gets a copy
     leaf_grads: dict = {}  # leaf Tensor -> gradient summed so far
     anomaly = anomaly_state["enabled"]
@@ -158,7 +157,7 @@ def _execute(roots, seeds, retain_graph, create_graph, inputs):
     # shape and dtype skips `_fit`, and the next node, when it can run right away, is
     # processed without a trip through `heap` and `grads`.
     while heap:
-        node = heappop(heap)[2]
+        node = heappop(heap)[1]
         g = grads.pop(node)
         while node is not None:
             # -- run the node's rule on its (complete) gradient g
@@ -225,10 +224,10 @@ def _execute(roots, seeds, retain_graph, create_graph, inputs):
                     if prev is not None:  # already pending: add to it
                         grads[p] = prev + gs
                         break
-                if heap and -heap[0][0] > p._rank:
-                    # a pending node of higher rank may still send p gradient: queue p
+                if heap and -heap[0][0] > p._seq:
+                    # a pending node recorded later may still send p gradient: queue p
                     grads[p] = gs
-                    heappush(heap, (-p._rank, next(tiebreak), p))
+                    heappush(heap, (-p._seq, p))
                     break
                 node, g = p, gs
                 continue
@@ -263,10 +262,10 @@ def _execute(roots, seeds, retain_graph, create_graph, inputs):
                     nxt, nxt_g = p, gi
                 else:
                     grads[p] = gi
-                    heappush(heap, (-p._rank, next(tiebreak), p))
-            if nxt is not None and heap and -heap[0][0] > nxt._rank:
+                    heappush(heap, (-p._seq, p))
+            if nxt is not None and heap and -heap[0][0] > nxt._seq:
                 grads[nxt] = nxt_g
-                heappush(heap, (-nxt._rank, next(tiebreak), nxt))
+                heappush(heap, (-nxt._seq, nxt))
                 nxt = None
             node, g = nxt, nxt_g
 

@@ -33,6 +33,7 @@ The rule contract
 
 from __future__ import annotations
 
+import itertools
 import os
 import traceback
 
@@ -44,6 +45,7 @@ from .errors import GraphError, InplaceError
 _is_grad_enabled = grad_mode.is_grad_enabled_fast
 _ndarray = np.ndarray
 _asarray = np.asarray
+_next_seq = itertools.count(1).__next__  # atomic under the GIL
 _new = object.__new__  # bound once: cheaper than cls.__new__(cls) on the hot path
 
 # Set by ``detect_anomaly``; read once per recorded op.
@@ -54,6 +56,7 @@ anomaly_state = {"enabled": 0}
 _ALL_INPUTS = ((), (0,), (0, 1), (0, 1, 2), (0, 1, 2, 3))
 # ``needs_grad`` of the common cases, shared rather than allocated per node
 _ONE, _BOTH, _FIRST, _SECOND = (True,), (True, True), (True, False), (False, True)
+_SHARED_NEEDS = {t: t for t in (_ONE, _BOTH, _FIRST, _SECOND)}
 
 
 class Op:
@@ -66,9 +69,10 @@ class Op:
         when that input does not require grad.
     needs_grad : tuple[bool, ...]
         Which inputs need a gradient.
-    _rank : int
-        1 + the largest rank among the parents (leaves have rank 0): every consumer of a
-        node has a larger rank, so the engine runs nodes in decreasing rank.
+    _seq : int
+        Creation order: every node is recorded after its parents, so running nodes
+        from the highest ``_seq`` down is a valid reverse topological order (the one
+        PyTorch's engine uses).
     out_shape, out_dtype :
         Shape and dtype of the output; the engine checks incoming gradients against them.
     released : bool
@@ -94,20 +98,23 @@ class Op:
     #: there is nothing to check for in-place modification
     saved_epoch: int | None = None
     view_of = None  # for view ops: the viewed array (checked like a saved one)
+    #: the inputs as given, kept only when a saved input is a Tensor that needs no grad,
+    #: so that ``saved_values`` can show it (graph drawings name such constants)
+    saved_inputs: tuple = ()
     pre_hooks = None
     retained = None
     forward_stack = None
     _is_node = True  # distinguishes nodes from leaf Tensors in the engine's walk
 
-    #: ``(save_inputs, save_output)`` when the op saves anything, else ``None``; derived
-    #: from the class attributes when the class is created (one lookup per recorded node)
-    _saves: tuple | None = None
-
     def __init_subclass__(cls, **kwargs) -> None:
         super().__init_subclass__(**kwargs)
-        cls._saves = (
-            (tuple(cls.save_inputs), bool(cls.save_output)) if cls.save_inputs or cls.save_output else None
-        )
+        # ``apply`` makes nodes with a bare ``cls()`` (the cheapest way CPython offers), so
+        # a node class cannot take constructor arguments: parameters go to ``forward``.
+        if cls.__init__ is not object.__init__ or cls.__new__ is not object.__new__:
+            raise TypeError(
+                f"{cls.__name__}: Op subclasses must not define __init__ or __new__; "
+                "take parameters as keyword arguments of forward (Op.apply passes them on)"
+            )
 
     def forward(self, *args, **params):  # pragma: no cover - abstract
         raise NotImplementedError(f"{type(self).__name__}.forward")
@@ -157,13 +164,11 @@ class Op:
                         pb = b
                     node.parents = (pa, pb)
                     node.needs_grad = _BOTH
-                    rank_a = pa._rank
-                    rank_b = pb._rank
-                    node._rank = (rank_a if rank_a > rank_b else rank_b) + 1
+                    node._seq = _next_seq()
                 else:
                     node.parents = (pa, None)
                     node.needs_grad = _FIRST
-                    node._rank = pa._rank + 1
+                    node._seq = _next_seq()
             elif rb:
                 if not _is_grad_enabled():
                     return _unrecorded(node, a, out)
@@ -172,7 +177,7 @@ class Op:
                     pb = b
                 node.parents = (None, pb)
                 node.needs_grad = _SECOND
-                node._rank = pb._rank + 1
+                node._seq = _next_seq()
             else:
                 return _unrecorded(node, a, out)
             arrays = None  # built below only if something is saved
@@ -194,20 +199,21 @@ class Op:
                 pa = a
             node.parents = (pa,)
             node.needs_grad = _ONE
-            node._rank = pa._rank + 1
+            node._seq = _next_seq()
             arrays = None
         else:
-            arrays = tuple([x.data if isinstance(x, Tensor) else x for x in inputs])
-            needs = tuple([isinstance(x, Tensor) and x._rg for x in inputs])
+            arrays = [x.data if isinstance(x, Tensor) else x for x in inputs]
             out = node.forward(*arrays, **params)
             if out.__class__ is not _ndarray:
                 out = _asarray(out)
-            if True not in needs or not _is_grad_enabled():
+            for x in inputs:
+                if isinstance(x, Tensor) and x._rg:
+                    break
+            else:
                 return _unrecorded(node, inputs[0] if n else None, out)
-            parents = tuple([(x._grad_fn or x) if need else None for x, need in zip(inputs, needs)])
-            node.parents = parents
-            node.needs_grad = needs
-            node._rank = max([p._rank for p in parents if p is not None]) + 1
+            if not _is_grad_enabled():
+                return _unrecorded(node, inputs[0] if n else None, out)
+            return node._record(inputs, out, arrays)
 
         node.out_shape = out.shape
         node.out_dtype = out.dtype
@@ -215,16 +221,17 @@ class Op:
         result.data = out
         result._grad_fn = node
         result._rg = True
-        saves = node._saves
-        if saves is not None:
-            si, save_output = saves
-            if si:
-                if arrays is None:
-                    arrays = (ad, bd) if n == 2 else (ad,)
-                saved = arrays if n < 5 and si == _ALL_INPUTS[n] else tuple([arrays[i] for i in si])
-                node.saved = (*saved, out) if save_output else saved
-            else:
-                node.saved = (out,)
+        si = node.save_inputs  # may be set per instance in forward (e.g. n-ary ops)
+        if si:
+            if arrays is None:
+                arrays = (ad, bd) if n == 2 else (ad,)
+            saved = arrays if n < 5 and si == _ALL_INPUTS[n] else tuple([arrays[i] for i in si])
+            node.saved = (*saved, out) if node.save_output else saved
+            node.saved_epoch = _epoch[0]
+            if n == 2 and ra is not rb and isinstance(b if ra else a, Tensor):
+                node.saved_inputs = inputs  # a constant Tensor: keep it for graph tools
+        elif node.save_output:
+            node.saved = (out,)
             node.saved_epoch = _epoch[0]
         if node.is_view:
             node.view_of = inputs[0].data if isinstance(inputs[0], Tensor) else inputs[0]
@@ -232,6 +239,49 @@ class Op:
             _mark_view(result, inputs[0])
         if anomaly_state["enabled"]:
             node.forward_stack = _creation_stack()
+        return result
+
+    def _record(self, inputs, out, arrays=None) -> Tensor:
+        """Record this node as the producer of ``out`` from ``inputs``; return the output.
+
+        The general form of what ``apply`` does inline for one and two inputs. Code that
+        computes an output itself and then attaches a node to it (``Function``,
+        ``checkpoint``) calls this directly.
+        """
+        if out.__class__ is not _ndarray:
+            out = _asarray(out)
+        inputs = tuple(inputs)
+        if arrays is None:
+            arrays = [x.data if isinstance(x, Tensor) else x for x in inputs]
+        parents = []
+        for x in inputs:
+            if isinstance(x, Tensor) and x._rg:
+                parents.append(x._grad_fn if x._grad_fn is not None else x)
+            else:
+                parents.append(None)
+        self.parents = tuple(parents)
+        needs = tuple([p is not None for p in parents])
+        self.needs_grad = _SHARED_NEEDS.get(needs, needs)
+        self._seq = _next_seq()
+        self.out_shape = out.shape
+        self.out_dtype = out.dtype
+        result = _new(Tensor)
+        result.data = out
+        result._grad_fn = self
+        result._rg = True
+        si = self.save_inputs
+        if si or self.save_output:
+            saved = tuple([arrays[i] for i in si])
+            self.saved = (*saved, out) if self.save_output else saved
+            self.saved_epoch = _epoch[0]
+            if any(isinstance(inputs[i], Tensor) and parents[i] is None for i in si):
+                self.saved_inputs = inputs  # a constant Tensor: keep it for graph tools
+        if self.is_view and inputs:
+            self.view_of = arrays[0]
+            self.saved_epoch = _epoch[0]
+            _mark_view(result, inputs[0])
+        if anomaly_state["enabled"]:
+            self.forward_stack = _creation_stack()
         return result
 
     # ---- used by the engine -------------------------------------------------------
@@ -295,14 +345,7 @@ class Op:
             p = parents[i]
             if p is None:
                 continue  # a constant: its array is as good as a Tensor
-            if p._is_node:
-                t = _new(Tensor)
-                t.data = values[k]
-                t._grad_fn = p
-                t._rg = True
-                values[k] = t
-            else:
-                values[k] = p  # the leaf itself, so gradients reach it
+            values[k] = _connected(values[k], p)
         if self.save_output:
             out = _new(Tensor)
             out.data = values[-1]
@@ -314,14 +357,86 @@ class Op:
     def release(self) -> None:
         """Free what the backward pass needed; a second backward then raises."""
         self.saved = None
+        if self.saved_inputs:
+            self.saved_inputs = ()
         if self.ctx is not None:
             self.ctx = None
+
+    # ---- read-only views in the form of version-counter boxes ----------------------
+    # For code that inspects a node's saved values itself (forward-mode ``jvp``): the
+    # values as Tensors in their place in the graph, and ``(box, version)`` pairs that
+    # compare unequal (``box[0] != version``) exactly when the array was modified in place
+    # after it was saved.
+
+    @property
+    def saved_values(self) -> tuple:
+        """The saved inputs: Tensors for inputs that need grad (in their graph position),
+        plain values otherwise. Empty once released."""
+        if not self.saved:
+            return ()
+        values = []
+        for k, i in enumerate(self.save_inputs):
+            p = self.parents[i]
+            v = self.saved[k]
+            if p is not None:
+                v = _connected(v, p)
+            elif self.saved_inputs and isinstance(self.saved_inputs[i], Tensor):
+                v = self.saved_inputs[i]
+            values.append(v)
+        return tuple(values)
+
+    @property
+    def saved_versions(self) -> tuple:
+        """Per saved input: a version for ``saved_values[k]._vbox`` (``-1`` for plain values)."""
+        if not self.saved:
+            return ()
+        return tuple(
+            -1 if self.parents[i] is None else self._version_of(self.saved[k])
+            for k, i in enumerate(self.save_inputs)
+        )
+
+    @property
+    def out_data(self):
+        """The saved output array (``None`` when the output is not saved or was released)."""
+        return self.saved[-1] if self.save_output and self.saved else None
+
+    @property
+    def out_vbox(self):
+        out = self.out_data
+        return None if out is None else version_box(out)
+
+    @property
+    def out_version(self) -> int:
+        out = self.out_data
+        return 0 if out is None else self._version_of(out)
+
+    @property
+    def view_check(self):
+        if self.view_of is None or not isinstance(self.view_of, _ndarray):
+            return None
+        return version_box(self.view_of), self._version_of(self.view_of)
+
+    def _version_of(self, array) -> int:
+        # the current count, or (when written since saving) one that cannot match it
+        count = version_box(array)[0]
+        return count - 1 if modified_since(array, self.saved_epoch) else count
 
     def __repr__(self) -> str:
         return f"<{self.name}>"
 
 
-from .tensor import Tensor, _epoch, modified_since  # noqa: E402  (Tensor needs Op, Op needs Tensor)
+from .tensor import Tensor, _epoch, modified_since, version_box  # noqa: E402  (Tensor needs Op, Op needs Tensor)
+
+
+def _connected(array, parent) -> Tensor:
+    """A saved input array as a Tensor in its place in the graph (a leaf is itself)."""
+    if not parent._is_node:
+        return parent
+    t = _new(Tensor)
+    t.data = array
+    t._grad_fn = parent
+    t._rg = True
+    return t
 
 
 def _mark_view(view: Tensor, base) -> None:

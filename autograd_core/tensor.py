@@ -36,7 +36,6 @@ class Tensor:
     _hooks: list | None = None  # gradient hooks of a leaf
     _retain = False
     _is_node = False  # leaves end the engine's walk
-    _rank = 0  # leaves come first in the graph's topological numbering (see Op._rank)
     __array_priority__ = 1000  # make ndarray binary operators defer to Tensor
 
     def __init__(self, data: Any, requires_grad: bool = False, dtype: Any = None) -> None:
@@ -90,6 +89,18 @@ class Tensor:
     @property
     def dtype(self) -> np.dtype:
         return self.data.dtype
+
+    @property
+    def _vbox(self) -> list | None:
+        """Version counter of this tensor's memory (``[writes]``), ``None`` before anything
+        asked for one or wrote in place. Views and aliases of the same memory share it."""
+        entry = _entry(_root(self.data))
+        return None if entry is None else entry[2]
+
+    @_vbox.setter
+    def _vbox(self, box: list | None) -> None:
+        if box is not None:
+            _adopt_version_box(self.data, box)
 
     def __len__(self) -> int:
         if self.data.ndim == 0:
@@ -351,7 +362,8 @@ def inplace_check_leaf(t: Tensor, opname: str) -> None:
 # views, detached aliases and ``.data`` itself with no bookkeeping on Tensors:
 #
 # * every in-place write (``bump_version``) takes the next value of one global counter,
-#   the epoch, and records it for the root array it wrote to;
+#   the epoch, and records it for the root array it wrote to (with a per-array count of
+#   writes, the version that ``t._vbox[0]`` shows);
 # * a node records the epoch when it saves arrays; a saved array was modified afterwards
 #   iff its root has a later write recorded.
 #
@@ -359,7 +371,8 @@ def inplace_check_leaf(t: Tensor, opname: str) -> None:
 # backward) the engine skips all of this with one integer comparison per node, and a
 # graph keeps no Tensor objects alive (which also keeps the garbage collector's work low).
 _epoch = [0]
-_written: dict[int, tuple[weakref.ref, int]] = {}  # id(root) -> (weak ref to root, epoch)
+# id(root) -> [weak ref to the root, epoch of its last write, version box [writes]]
+_written: dict[int, list] = {}
 _written_lock = threading.Lock()
 _prune_at = [1024]
 
@@ -372,27 +385,67 @@ def _root(a: np.ndarray) -> np.ndarray:
     return a
 
 
-def bump_version(t: Tensor) -> None:
-    """Record that ``t``'s data (and so every view of that memory) was just modified in place."""
-    root = _root(t.data)
-    ref = weakref.ref(root)
+def _entry(root: np.ndarray) -> list | None:
+    entry = _written.get(id(root))
+    return entry if entry is not None and entry[0]() is root else None
+
+
+def _new_entry(root: np.ndarray, epoch: int, box: list) -> list:
+    # (called with the lock held)
+    entry = _written[id(root)] = [weakref.ref(root), epoch, box]
+    if len(_written) > _prune_at[0]:  # forget arrays that no longer exist
+        for key in [k for k, v in _written.items() if v[0]() is None]:
+            del _written[key]
+        _prune_at[0] = max(1024, 2 * len(_written))
+    return entry
+
+
+def _mark_written(root: np.ndarray) -> None:
     with _written_lock:
         e = _epoch[0] + 1
         _epoch[0] = e
-        _written[id(root)] = (ref, e)
-        if len(_written) > _prune_at[0]:  # forget arrays that no longer exist
-            for key in [k for k, (r, _) in _written.items() if r() is None]:
-                del _written[key]
-            _prune_at[0] = max(1024, 2 * len(_written))
+        entry = _entry(root)
+        if entry is None:
+            _new_entry(root, e, [1])
+        else:
+            entry[1] = e
+            entry[2][0] += 1
+
+
+def bump_version(t: Tensor) -> None:
+    """Record that ``t``'s data (and so every view of that memory) was just modified in place."""
+    _mark_written(_root(t.data))
 
 
 def modified_since(a: Any, epoch: int) -> bool:
     """Whether array ``a``'s memory was written in place after ``epoch``."""
     if not isinstance(a, np.ndarray):
         return False
+    entry = _entry(_root(a))
+    return entry is not None and entry[1] > epoch
+
+
+def version_box(a: np.ndarray) -> list:
+    """The version counter of ``a``'s memory: a one-element list holding the number of
+    in-place writes (like PyTorch's ``tensor._version``), shared by everything that
+    views that memory. Made on first use."""
     root = _root(a)
-    entry = _written.get(id(root))
-    return entry is not None and entry[1] > epoch and entry[0]() is root
+    with _written_lock:
+        entry = _entry(root)
+        if entry is None:
+            entry = _new_entry(root, 0, [0])
+        return entry[2]
+
+
+def _adopt_version_box(a: np.ndarray, box: list) -> None:
+    """Make ``box`` the version counter of ``a``'s memory (``t._vbox = box``)."""
+    root = _root(a)
+    with _written_lock:
+        entry = _entry(root)
+        if entry is None:
+            _new_entry(root, 0, box)
+        else:
+            entry[2] = box
 
 
 def _unsupported(name: str) -> UnsupportedNumpyFunction:
