@@ -40,7 +40,7 @@ import traceback
 import numpy as np
 
 from . import grad_mode
-from .errors import GraphError, InplaceError
+from .errors import DTypeError, GraphError, InplaceError, ShapeError, describe
 
 _is_grad_enabled = grad_mode.is_grad_enabled_fast
 _ndarray = np.ndarray
@@ -149,7 +149,10 @@ class Op:
             else:
                 bd = b
                 rb = False
-            out = node.forward(ad, bd, **params) if params else node.forward(ad, bd)
+            try:  # (free in CPython 3.11+ unless something is raised)
+                out = node.forward(ad, bd, **params) if params else node.forward(ad, bd)
+            except (ValueError, TypeError) as exc:
+                raise _forward_error(node, inputs, exc) from None
             if out.__class__ is not _ndarray:
                 out = _asarray(out)
             if ra:
@@ -189,7 +192,10 @@ class Op:
             else:
                 ad = a
                 ra = False
-            out = node.forward(ad, **params) if params else node.forward(ad)
+            try:  # (free in CPython 3.11+ unless something is raised)
+                out = node.forward(ad, **params) if params else node.forward(ad)
+            except (ValueError, TypeError) as exc:
+                raise _forward_error(node, inputs, exc) from None
             if out.__class__ is not _ndarray:
                 out = _asarray(out)
             if not ra or not _is_grad_enabled():
@@ -203,7 +209,10 @@ class Op:
             arrays = None
         else:
             arrays = [x.data if isinstance(x, Tensor) else x for x in inputs]
-            out = node.forward(*arrays, **params)
+            try:  # (free in CPython 3.11+ unless something is raised)
+                out = node.forward(*arrays, **params)
+            except (ValueError, TypeError) as exc:
+                raise _forward_error(node, inputs, exc) from None
             if out.__class__ is not _ndarray:
                 out = _asarray(out)
             for x in inputs:
@@ -426,6 +435,20 @@ class Op:
 
 
 from .tensor import Tensor, _epoch, modified_since, version_box  # noqa: E402  (Tensor needs Op, Op needs Tensor)
+
+
+def _forward_error(node: Op, inputs: tuple, exc: Exception) -> Exception:
+    """A bare NumPy ValueError/TypeError from a forward, restated with the op's name and
+    every operand's shape and dtype (API §8). Errors a rule raised on purpose (our own
+    types, or NumPy subclasses such as AxisError) pass through unchanged."""
+    if type(exc) is ValueError:
+        kind = ShapeError
+    elif type(exc) is TypeError:
+        kind = DTypeError
+    else:
+        return exc
+    operands = ", ".join(describe(x.data if isinstance(x, Tensor) else x) for x in inputs)
+    return kind(f"{node.name}: {str(exc).strip()} (operands: {operands})")
 
 
 def _connected(array, parent) -> Tensor:

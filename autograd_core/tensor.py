@@ -269,9 +269,9 @@ def _to_array(data: Any, dtype: Any, copy: bool) -> np.ndarray:
         arr = np.array(data, dtype=dtype)
     except (ValueError, TypeError) as exc:
         raise TypeError(f"tensor: cannot convert {type(data).__name__} to an array: {exc}") from None
-    if arr.dtype == object:
+    if arr.dtype.kind not in "biufc":
         raise TypeError(
-            f"tensor: data of type {type(data).__name__} gives an object array; "
+            f"tensor: data of type {type(data).__name__} gives an array of dtype {arr.dtype}; "
             "expected numbers or nested sequences of numbers"
         )
     if dtype is None and arr.dtype == np.float64:

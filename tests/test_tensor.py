@@ -101,6 +101,8 @@ def test_object_data_is_rejected():
         ac.tensor([{"a": 1}])
     with pytest.raises(TypeError):
         ac.tensor([[1.0, 2.0], [3.0]])  # ragged
+    with pytest.raises(TypeError, match="<U1"):
+        ac.tensor(["a", "b"])
 
 
 def test_tensor_from_tensor_copies():
