@@ -27,7 +27,6 @@ from .function import _FIRST, _ONE, _SECOND, anomaly_state
 from .tensor import Tensor, _epoch, _make
 
 _ndarray = np.ndarray
-_asarray = np.asarray
 
 
 def _seed(root: Tensor, gradient: Any, create_graph: bool):
@@ -151,6 +150,28 @@ def _execute(roots, seeds, retain_graph, create_graph, inputs):
     leaf_grads: dict = {}  # leaf Tensor -> gradient summed so far
     anomaly = anomaly_state["enabled"]
     epoch = _epoch
+    # Everything but a plain backward() (Tensor gradients, pruning, NaN checks) goes
+    # through `special`, so the common case tests one flag per node.
+    general = create_graph or select or anomaly
+
+    def special(node, g):
+        """Run ``node`` in the general modes; None: nothing to pass on."""
+        if select:
+            if node in wanted_nodes:
+                captured[node] = g
+            if node not in reach:  # no wanted input below: prune
+                if not retain_graph:
+                    node.release()
+                return None
+        gs = node.run_backward(g, create_graph)
+        if not retain_graph:
+            node.release()
+        if anomaly and gs is not None:
+            if len(node.parents) == 1:
+                _check_finite(node, (gs,), node.parents)
+            elif len(gs) == len(node.parents):
+                _check_finite(node, gs, node.parents)
+        return gs
 
     # The adjoint pass. This loop runs once per node, so it is written for speed: the
     # ordinary (array) backward is inlined, a gradient that already has its input's
@@ -163,15 +184,8 @@ def _execute(roots, seeds, retain_graph, create_graph, inputs):
             # -- run the node's rule on its (complete) gradient g
             if node.pre_hooks is not None:
                 g = _pre_hooks_and_retain(node, g, create_graph)
-            if select:
-                if node in wanted_nodes:
-                    captured[node] = g
-                if node not in reach:  # no wanted input below: prune
-                    if not retain_graph:
-                        node.release()
-                    break
-            if create_graph:
-                gs = node.run_backward(g, True)
+            if general:
+                gs = special(node, g)
             else:
                 saved = node.saved
                 if saved is None:
@@ -180,10 +194,10 @@ def _execute(roots, seeds, retain_graph, create_graph, inputs):
                 if e is not None and e != epoch[0]:
                     node.check_versions()
                 gs = node.backward(g, *saved) if saved else node.backward(g)
-            if not retain_graph:
-                node.saved = None  # frees the saved arrays; a second backward raises
-                if node.ctx is not None:
-                    node.ctx = None
+                if not retain_graph:
+                    node.saved = None  # frees the saved arrays; a second backward raises
+                    if node.ctx is not None:
+                        node.ctx = None
             if gs is None:
                 break
             parents = node.parents
@@ -205,20 +219,13 @@ def _execute(roots, seeds, retain_graph, create_graph, inputs):
                     raise _count_error(node, gs)
                 p = None
             if p is not None:
-                if anomaly:
-                    _check_finite(node, (gs,), (p,), i)
                 if gs is None:
                     break
                 if isinstance(p, Tensor):  # a leaf
                     _accumulate_leaf(leaf_grads, p, gs, node, create_graph, i)
                     break
-                if create_graph:
-                    gs = _fit(gs, p.out_shape, p.out_dtype, node, i, True)
-                else:
-                    if gs.__class__ is not _ndarray:
-                        gs = _asarray(gs)  # e.g. the NumPy scalar of a 0-d product
-                    if gs.dtype is not p.out_dtype or gs.shape != p.out_shape:
-                        gs = _fit(gs, p.out_shape, p.out_dtype, node, i, False)
+                if gs.__class__ is not _ndarray or gs.dtype is not p.out_dtype or gs.shape != p.out_shape:
+                    gs = _fit(gs, p.out_shape, p.out_dtype, node, i, create_graph)
                 if grads:  # (empty all along a chain)
                     prev = grads.get(p)
                     if prev is not None:  # already pending: add to it
@@ -233,8 +240,6 @@ def _execute(roots, seeds, retain_graph, create_graph, inputs):
                 continue
 
             # -- several inputs: the first parent not pending yet may run next
-            if anomaly:
-                _check_finite(node, gs, parents)
             nxt = nxt_g = None
             for i, p in enumerate(parents):
                 if p is None:
@@ -245,13 +250,8 @@ def _execute(roots, seeds, retain_graph, create_graph, inputs):
                 if isinstance(p, Tensor):  # a leaf
                     _accumulate_leaf(leaf_grads, p, gi, node, create_graph, i)
                     continue
-                if create_graph:
-                    gi = _fit(gi, p.out_shape, p.out_dtype, node, i, True)
-                else:
-                    if gi.__class__ is not _ndarray:
-                        gi = _asarray(gi)
-                    if gi.dtype is not p.out_dtype or gi.shape != p.out_shape:
-                        gi = _fit(gi, p.out_shape, p.out_dtype, node, i, False)
+                if gi.__class__ is not _ndarray or gi.dtype is not p.out_dtype or gi.shape != p.out_shape:
+                    gi = _fit(gi, p.out_shape, p.out_dtype, node, i, create_graph)
                 if p is nxt:
                     nxt_g = nxt_g + gi
                     continue

@@ -51,8 +51,7 @@ _new = object.__new__  # bound once: cheaper than cls.__new__(cls) on the hot pa
 # Set by ``detect_anomaly``; read once per recorded op.
 anomaly_state = {"enabled": 0}
 
-# ``save_inputs`` values that mean "every input, in order", by arity: then the inputs
-# tuple itself is stored and nothing is copied.
+# ``save_inputs`` values that mean "every input, in order", by arity
 _ALL_INPUTS = ((), (0,), (0, 1), (0, 1, 2), (0, 1, 2, 3))
 # ``needs_grad`` of the common cases, shared rather than allocated per node
 _ONE, _BOTH, _FIRST, _SECOND = (True,), (True, True), (True, False), (False, True)
@@ -134,8 +133,7 @@ class Op:
         # arguments are only passed when there are some, and recording stores just the
         # fields this op's backward and the engine need.
         node = cls()
-        n = len(inputs)
-        if n == 2:
+        if len(inputs) == 2:
             a, b = inputs
             if isinstance(a, Tensor):
                 ad = a.data
@@ -155,36 +153,34 @@ class Op:
                 raise _forward_error(node, inputs, exc) from None
             if out.__class__ is not _ndarray:
                 out = _asarray(out)
+            if not (ra or rb) or not _is_grad_enabled():
+                return _unrecorded(node, a, out)
             if ra:
-                if not _is_grad_enabled():
-                    return _unrecorded(node, a, out)
                 pa = a._grad_fn
                 if pa is None:
                     pa = a
                 if rb:
                     pb = b._grad_fn
-                    if pb is None:
-                        pb = b
-                    node.parents = (pa, pb)
+                    node.parents = (pa, b if pb is None else pb)
                     node.needs_grad = _BOTH
-                    node._seq = _next_seq()
                 else:
                     node.parents = (pa, None)
                     node.needs_grad = _FIRST
-                    node._seq = _next_seq()
-            elif rb:
-                if not _is_grad_enabled():
-                    return _unrecorded(node, a, out)
-                pb = b._grad_fn
-                if pb is None:
-                    pb = b
-                node.parents = (None, pb)
-                node.needs_grad = _SECOND
-                node._seq = _next_seq()
             else:
-                return _unrecorded(node, a, out)
-            arrays = None  # built below only if something is saved
-        elif n == 1:
+                pb = b._grad_fn
+                node.parents = (None, b if pb is None else pb)
+                node.needs_grad = _SECOND
+            si = node.save_inputs  # may be set per instance in forward (e.g. n-ary ops)
+            if si:
+                saved = (ad, bd) if si == _ALL_INPUTS[2] else tuple([(ad, bd)[i] for i in si])
+                node.saved = (*saved, out) if node.save_output else saved
+                node.saved_epoch = _epoch[0]
+                if ra is not rb and isinstance(b if ra else a, Tensor):
+                    node.saved_inputs = inputs  # a constant Tensor: keep it for graph tools
+            elif node.save_output:
+                node.saved = (out,)
+                node.saved_epoch = _epoch[0]
+        elif len(inputs) == 1:
             a = inputs[0]
             if isinstance(a, Tensor):
                 ad = a.data
@@ -192,7 +188,7 @@ class Op:
             else:
                 ad = a
                 ra = False
-            try:  # (free in CPython 3.11+ unless something is raised)
+            try:
                 out = node.forward(ad, **params) if params else node.forward(ad)
             except (ValueError, TypeError) as exc:
                 raise _forward_error(node, inputs, exc) from None
@@ -201,51 +197,41 @@ class Op:
             if not ra or not _is_grad_enabled():
                 return _unrecorded(node, a, out)
             pa = a._grad_fn
-            if pa is None:
-                pa = a
-            node.parents = (pa,)
+            node.parents = (a if pa is None else pa,)
             node.needs_grad = _ONE
-            node._seq = _next_seq()
-            arrays = None
+            if node.save_inputs:  # (0,): the input
+                node.saved = (ad, out) if node.save_output else (ad,)
+                node.saved_epoch = _epoch[0]
+            elif node.save_output:
+                node.saved = (out,)
+                node.saved_epoch = _epoch[0]
         else:
             arrays = [x.data if isinstance(x, Tensor) else x for x in inputs]
-            try:  # (free in CPython 3.11+ unless something is raised)
+            try:
                 out = node.forward(*arrays, **params)
             except (ValueError, TypeError) as exc:
                 raise _forward_error(node, inputs, exc) from None
-            if out.__class__ is not _ndarray:
-                out = _asarray(out)
+            first = inputs[0] if inputs else None
             for x in inputs:
                 if isinstance(x, Tensor) and x._rg:
                     break
             else:
-                return _unrecorded(node, inputs[0] if n else None, out)
+                return _unrecorded(node, first, _asarray(out))
             if not _is_grad_enabled():
-                return _unrecorded(node, inputs[0] if n else None, out)
+                return _unrecorded(node, first, _asarray(out))
             return node._record(inputs, out, arrays)
 
+        node._seq = _next_seq()
         node.out_shape = out.shape
         node.out_dtype = out.dtype
         result = _new(Tensor)
         result.data = out
         result._grad_fn = node
         result._rg = True
-        si = node.save_inputs  # may be set per instance in forward (e.g. n-ary ops)
-        if si:
-            if arrays is None:
-                arrays = (ad, bd) if n == 2 else (ad,)
-            saved = arrays if n < 5 and si == _ALL_INPUTS[n] else tuple([arrays[i] for i in si])
-            node.saved = (*saved, out) if node.save_output else saved
-            node.saved_epoch = _epoch[0]
-            if n == 2 and ra is not rb and isinstance(b if ra else a, Tensor):
-                node.saved_inputs = inputs  # a constant Tensor: keep it for graph tools
-        elif node.save_output:
-            node.saved = (out,)
-            node.saved_epoch = _epoch[0]
         if node.is_view:
-            node.view_of = inputs[0].data if isinstance(inputs[0], Tensor) else inputs[0]
+            node.view_of = ad
             node.saved_epoch = _epoch[0]
-            _mark_view(result, inputs[0])
+            _mark_view(result, a)
         if anomaly_state["enabled"]:
             node.forward_stack = _creation_stack()
         return result
