@@ -200,21 +200,21 @@ def _execute(roots, seeds, retain_graph, create_graph, inputs):
                         node.ctx = None
             if gs is None:
                 break
-            parents = node.parents
 
             # -- one input needing a gradient (most nodes of a chain: unary ops, and binary
             # ops with a constant): hand the gradient over and go on with that input
             needs = node.needs_grad  # one of the shared tuples for one- and two-input ops
             if needs is _ONE:
-                p = parents[0]
+                p = node._p
                 i = 0
             elif needs is _FIRST or needs is _SECOND:
                 if gs.__class__ is _ndarray or len(gs) != 2:
                     raise _count_error(node, gs)
                 i = 0 if needs is _FIRST else 1
-                p = parents[i]
+                p = node._p
                 gs = gs[i]
             else:
+                parents = node._ps
                 if len(gs) != len(parents):
                     raise _count_error(node, gs)
                 p = None

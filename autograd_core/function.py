@@ -121,6 +121,34 @@ class Op:
     def backward(self, grad, *saved):  # pragma: no cover - abstract
         raise NotImplementedError(f"{type(self).__name__}.backward")
 
+    # ``parents`` is stored compactly: a node with exactly one input that needs grad
+    # (every unary op, and a binary op with a constant) keeps that parent in ``_p`` and
+    # no tuple at all: one object less per recorded operation for the allocator and the
+    # garbage collector. ``needs_grad`` (one of the shared tuples) tells which layout.
+    _p = None
+    _ps: tuple = ()
+
+    @property
+    def parents(self) -> tuple:
+        needs = self.needs_grad
+        if needs is _ONE:
+            return (self._p,)
+        if needs is _FIRST:
+            return (self._p, None)
+        if needs is _SECOND:
+            return (None, self._p)
+        return self._ps
+
+    @parents.setter
+    def parents(self, parents) -> None:
+        parents = tuple(parents)
+        needs = tuple([p is not None for p in parents])
+        needs = self.needs_grad = _SHARED_NEEDS.get(needs, needs)
+        if needs is _ONE or needs is _FIRST or needs is _SECOND:
+            self._p = parents[0] if needs is not _SECOND else parents[1]
+        else:
+            self._ps = parents
+
     @property
     def released(self) -> bool:
         return self.saved is None
@@ -161,14 +189,14 @@ class Op:
                     pa = a
                 if rb:
                     pb = b._grad_fn
-                    node.parents = (pa, b if pb is None else pb)
+                    node._ps = (pa, b if pb is None else pb)
                     node.needs_grad = _BOTH
                 else:
-                    node.parents = (pa, None)
+                    node._p = pa
                     node.needs_grad = _FIRST
             else:
                 pb = b._grad_fn
-                node.parents = (None, b if pb is None else pb)
+                node._p = b if pb is None else pb
                 node.needs_grad = _SECOND
             si = node.save_inputs  # may be set per instance in forward (e.g. n-ary ops)
             if si:
@@ -197,7 +225,7 @@ class Op:
             if not ra or not _is_grad_enabled():
                 return _unrecorded(node, a, out)
             pa = a._grad_fn
-            node.parents = (a if pa is None else pa,)
+            node._p = a if pa is None else pa
             node.needs_grad = _ONE
             if node.save_inputs:  # (0,): the input
                 node.saved = (ad, out) if node.save_output else (ad,)
@@ -254,9 +282,7 @@ class Op:
                 parents.append(x._grad_fn if x._grad_fn is not None else x)
             else:
                 parents.append(None)
-        self.parents = tuple(parents)
-        needs = tuple([p is not None for p in parents])
-        self.needs_grad = _SHARED_NEEDS.get(needs, needs)
+        self.parents = parents
         self._seq = _next_seq()
         self.out_shape = out.shape
         self.out_dtype = out.dtype
