@@ -24,7 +24,7 @@ from . import grad_mode
 from .broadcasting import sum_to, sum_to_array
 from .errors import AnomalyError, GraphError, ShapeError
 from .function import _FIRST, _ONE, _SECOND, anomaly_state
-from .tensor import Tensor, _epoch, _make
+from .tensor import Tensor, _epoch, _make, node_hooks_used
 
 _ndarray = np.ndarray
 
@@ -182,7 +182,7 @@ def _execute(roots, seeds, retain_graph, create_graph, inputs):
         g = grads.pop(node)
         while node is not None:
             # -- run the node's rule on its (complete) gradient g
-            if node.pre_hooks is not None:
+            if node_hooks_used[0] and node.pre_hooks is not None:
                 g = _pre_hooks_and_retain(node, g, create_graph)
             if general:
                 gs = special(node, g)

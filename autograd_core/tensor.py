@@ -191,6 +191,7 @@ class Tensor:
         node.retained = weakref.ref(self)
         if node.pre_hooks is None:
             node.pre_hooks = []  # the engine looks only at pre_hooks to find both
+        node_hooks_used[0] = True
 
     def register_hook(self, fn: Callable[[Tensor], Tensor | None]) -> Callable[[], None]:
         """Call ``fn(grad)`` when this tensor's gradient is computed.
@@ -209,6 +210,7 @@ class Tensor:
             if node.pre_hooks is None:
                 node.pre_hooks = []
             hooks = node.pre_hooks
+            node_hooks_used[0] = True
         hooks.append(fn)
 
         def remove() -> None:
@@ -243,6 +245,10 @@ class Tensor:
 
 
 _new = object.__new__
+
+# Set (for good) once any non-leaf tensor gets a hook or retain_grad(): until then the
+# engine need not look for hooks on every node.
+node_hooks_used = [False]
 
 
 def _make(data: np.ndarray) -> Tensor:
