@@ -6,9 +6,10 @@ Usage::
     python notebooks/run_notebooks.py 03_rumelhart_1986.ipynb
     python notebooks/run_notebooks.py --write         # also save the outputs into the files
 
-Each notebook runs in a fresh ``python3`` kernel (ipykernel) with the repository root
-first on ``PYTHONPATH`` and the ``notebooks/`` folder as working directory, so it uses
-this checkout's ``autograd_core`` whether or not the package is installed. An error in
+Each notebook runs in a fresh ``python3`` kernel (ipykernel) of the interpreter running
+this script, with the repository root first on ``PYTHONPATH`` and the ``notebooks/``
+folder as working directory, so it uses this checkout's ``autograd_core`` whether or
+not the package is installed. An error in
 a cell (a failed ``assert`` included) ends the run with exit status 1 and names the
 notebook and the cell.
 """
@@ -16,9 +17,11 @@ notebook and the cell.
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import re
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -92,12 +95,29 @@ def main(argv: list[str] | None = None) -> int:
         os.environ.setdefault(var, "1")
 
     total = 0.0
-    for path in paths:
-        took = run(path, args.write, args.timeout, args.kernel)
-        total += took
-        print(f"ok {path.name:<32} {took:6.1f} s{'  (written)' if args.write else ''}", flush=True)
+    with tempfile.TemporaryDirectory() as specs:
+        if args.kernel == "python3":
+            _this_python_kernel(Path(specs))
+        for path in paths:
+            took = run(path, args.write, args.timeout, args.kernel)
+            total += took
+            print(f"ok {path.name:<32} {took:6.1f} s{'  (written)' if args.write else ''}", flush=True)
     print(f"{len(paths)} notebook(s) in {total:.1f} s")
     return 0
+
+
+def _this_python_kernel(folder: Path) -> None:
+    """Make kernel 'python3' this interpreter (the one that has autograd_core's dependencies),
+    whatever other 'python3' kernel specs the machine has: a spec in a folder put first on JUPYTER_PATH."""
+    spec = folder / "kernels" / "python3"
+    spec.mkdir(parents=True)
+    argv = [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"]
+    (spec / "kernel.json").write_text(
+        json.dumps({"argv": argv, "display_name": "Python 3", "language": "python"})
+    )
+    os.environ["JUPYTER_PATH"] = os.pathsep.join(
+        [str(folder)] + [p for p in os.environ.get("JUPYTER_PATH", "").split(os.pathsep) if p]
+    )
 
 
 if __name__ == "__main__":
