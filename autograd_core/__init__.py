@@ -10,7 +10,8 @@ tensor([2., 4., 6.], dtype=float32)
 
 from __future__ import annotations
 
-from . import errors, ops
+from . import errors, graph, ops, viz
+from .autograd_function import Function, FunctionCtx
 from .creation import (
     arange,
     empty,
@@ -29,6 +30,7 @@ from .creation import (
 from .dtypes import get_default_dtype, set_default_dtype
 from .engine import detect_anomaly
 from .errors import AutogradError
+from .func import checkpoint, grad, hessian, hvp, jacfwd, jacobian, jacrev, jvp, value_and_grad, vjp
 from .grad_mode import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
 from .ops import *  # noqa: F403  (the public operations, listed in ops.PUBLIC_OPS)
 from .ops.shape import astype
@@ -39,8 +41,11 @@ __version__ = "0.1.0"
 
 __all__ = [
     "AutogradError",
+    "Function",
+    "FunctionCtx",
     "Tensor",
     "arange",
+    "checkpoint",
     "as_tensor",
     "astype",
     "detect_anomaly",
@@ -50,8 +55,16 @@ __all__ = [
     "eye",
     "full",
     "full_like",
+    "graph",
     "get_default_dtype",
+    "grad",
+    "hessian",
+    "hvp",
     "is_grad_enabled",
+    "jacfwd",
+    "jacobian",
+    "jacrev",
+    "jvp",
     "linspace",
     "manual_seed",
     "no_grad",
@@ -63,6 +76,9 @@ __all__ = [
     "set_default_dtype",
     "set_grad_enabled",
     "tensor",
+    "value_and_grad",
+    "vjp",
+    "viz",
     "zeros",
     "zeros_like",
     *ops.__all__,

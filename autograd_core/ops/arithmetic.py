@@ -1,7 +1,8 @@
 """Arithmetic: + - * / ** and unary minus, their reversed and in-place forms, comparisons.
 
 Gradients are returned in the broadcast shape; the engine sums them back onto each
-operand's shape.
+operand's shape. Each op's forward-mode rule ``jvp`` (see ``autograd_core/func.py``)
+sits under its ``backward``; ``None`` stands for a zero tangent.
 """
 
 from __future__ import annotations
@@ -16,6 +17,15 @@ from ..tensor import Tensor, _make, as_operand, bump_version, inplace_check_leaf
 from ._registry import public
 
 
+def tangent_sum(*terms):
+    """Sum of the tangent terms that are not ``None`` (``None`` if all are)."""
+    total = None
+    for t in terms:
+        if t is not None:
+            total = t if total is None else total + t
+    return total
+
+
 class Add(Op):
     name = "add"
 
@@ -24,6 +34,9 @@ class Add(Op):
 
     def backward(self, grad):
         return grad, grad
+
+    def jvp(self, tangents):
+        return tangent_sum(*tangents)
 
 
 class Sub(Op):
@@ -35,6 +48,10 @@ class Sub(Op):
     def backward(self, grad):
         return grad, -grad
 
+    def jvp(self, tangents):
+        ta, tb = tangents
+        return ta if tb is None else tangent_sum(ta, -tb)
+
 
 class Mul(Op):
     name = "mul"
@@ -45,6 +62,10 @@ class Mul(Op):
 
     def backward(self, grad, a, b):
         return grad * b, grad * a
+
+    def jvp(self, tangents, a, b):
+        ta, tb = tangents
+        return tangent_sum(None if ta is None else ta * b, None if tb is None else a * tb)
 
 
 class Div(Op):
@@ -58,6 +79,10 @@ class Div(Op):
         ga = grad / b
         return ga, (-ga * a / b if self.needs_grad[1] else None)
 
+    def jvp(self, tangents, a, b):
+        ta, tb = tangents
+        return tangent_sum(None if ta is None else ta / b, None if tb is None else -tb * a / (b * b))
+
 
 class Neg(Op):
     name = "neg"
@@ -67,6 +92,9 @@ class Neg(Op):
 
     def backward(self, grad):
         return -grad
+
+    def jvp(self, t):
+        return -t
 
 
 class Pow(Op):
@@ -85,6 +113,12 @@ class Pow(Op):
             safe_a = np.where(a > 0, a, 1)
             gb = grad * out * np.log(safe_a)
         return ga, gb
+
+    def jvp(self, tangents, a, b, out):
+        ta, tb = tangents
+        t_a = None if ta is None else ta * b * a ** (b - 1)
+        t_b = None if tb is None else tb * out * np.log(np.where(a > 0, a, 1))
+        return tangent_sum(t_a, t_b)
 
 
 def _binary(op_cls, opname):

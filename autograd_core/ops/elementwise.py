@@ -1,5 +1,8 @@
 """Elementwise math: each op's forward and derivative side by side.
 
+Each op has its reverse-mode rule ``backward`` and its forward-mode rule ``jvp``
+(contract in ``autograd_core/func.py``) next to each other.
+
 Subgradient conventions (API §2): relu'(0) = 0, abs'(0) = 0, sign' = 0, clip passes
 the gradient where lo <= x <= hi, maximum/minimum split it evenly on ties.
 """
@@ -13,6 +16,7 @@ import numpy as np
 from ..function import Op
 from ..tensor import Tensor, as_operand
 from ._registry import public
+from .arithmetic import tangent_sum
 
 
 def _unary(op_cls, name, ufunc=None, doc=""):
@@ -34,6 +38,9 @@ class Exp(Op):
     def backward(self, grad, y):
         return grad * y
 
+    def jvp(self, t, y):
+        return t * y
+
 
 class Log(Op):
     name = "log"
@@ -44,6 +51,9 @@ class Log(Op):
 
     def backward(self, grad, x):
         return grad / x
+
+    def jvp(self, t, x):
+        return t / x
 
 
 class Log1p(Op):
@@ -56,6 +66,9 @@ class Log1p(Op):
     def backward(self, grad, x):
         return grad / (1 + x)
 
+    def jvp(self, t, x):
+        return t / (1 + x)
+
 
 class Expm1(Op):
     name = "expm1"
@@ -66,6 +79,9 @@ class Expm1(Op):
 
     def backward(self, grad, y):
         return grad * (y + 1)
+
+    def jvp(self, t, y):
+        return t * (y + 1)
 
 
 class Sqrt(Op):
@@ -78,6 +94,9 @@ class Sqrt(Op):
     def backward(self, grad, y):
         return grad / (2 * y)
 
+    def jvp(self, t, y):
+        return t / (2 * y)
+
 
 class Square(Op):
     name = "square"
@@ -88,6 +107,9 @@ class Square(Op):
 
     def backward(self, grad, x):
         return grad * (2 * x)
+
+    def jvp(self, t, x):
+        return t * (2 * x)
 
 
 class Sin(Op):
@@ -100,6 +122,9 @@ class Sin(Op):
     def backward(self, grad, x):
         return grad * np.cos(x)
 
+    def jvp(self, t, x):
+        return t * np.cos(x)
+
 
 class Cos(Op):
     name = "cos"
@@ -110,6 +135,9 @@ class Cos(Op):
 
     def backward(self, grad, x):
         return -grad * np.sin(x)
+
+    def jvp(self, t, x):
+        return -t * np.sin(x)
 
 
 class Tan(Op):
@@ -122,6 +150,9 @@ class Tan(Op):
     def backward(self, grad, y):
         return grad * (1 + y * y)
 
+    def jvp(self, t, y):
+        return t * (1 + y * y)
+
 
 class Tanh(Op):
     name = "tanh"
@@ -132,6 +163,9 @@ class Tanh(Op):
 
     def backward(self, grad, y):
         return grad * (1 - y * y)
+
+    def jvp(self, t, y):
+        return t * (1 - y * y)
 
 
 class Sinh(Op):
@@ -144,6 +178,9 @@ class Sinh(Op):
     def backward(self, grad, x):
         return grad * np.cosh(x)
 
+    def jvp(self, t, x):
+        return t * np.cosh(x)
+
 
 class Cosh(Op):
     name = "cosh"
@@ -154,6 +191,9 @@ class Cosh(Op):
 
     def backward(self, grad, x):
         return grad * np.sinh(x)
+
+    def jvp(self, t, x):
+        return t * np.sinh(x)
 
 
 class Arcsin(Op):
@@ -166,6 +206,9 @@ class Arcsin(Op):
     def backward(self, grad, x):
         return grad / np.sqrt(1 - x * x)
 
+    def jvp(self, t, x):
+        return t / np.sqrt(1 - x * x)
+
 
 class Arccos(Op):
     name = "arccos"
@@ -177,6 +220,9 @@ class Arccos(Op):
     def backward(self, grad, x):
         return -grad / np.sqrt(1 - x * x)
 
+    def jvp(self, t, x):
+        return -t / np.sqrt(1 - x * x)
+
 
 class Arctan(Op):
     name = "arctan"
@@ -187,6 +233,9 @@ class Arctan(Op):
 
     def backward(self, grad, x):
         return grad / (1 + x * x)
+
+    def jvp(self, t, x):
+        return t / (1 + x * x)
 
 
 class Sigmoid(Op):
@@ -202,6 +251,9 @@ class Sigmoid(Op):
     def backward(self, grad, y):
         return grad * (y * (1 - y))
 
+    def jvp(self, t, y):
+        return t * (y * (1 - y))
+
 
 class Softplus(Op):
     """log(1 + e^x), computed as logaddexp(0, x); derivative σ(x)."""
@@ -215,6 +267,9 @@ class Softplus(Op):
     def backward(self, grad, x):
         return grad * Sigmoid.fn(x)
 
+    def jvp(self, t, x):
+        return t * Sigmoid.fn(x)
+
 
 class Relu(Op):
     name = "relu"
@@ -225,6 +280,9 @@ class Relu(Op):
 
     def backward(self, grad, y):
         return grad * (y > 0)
+
+    def jvp(self, t, y):
+        return t * (y > 0)
 
 
 class Abs(Op):
@@ -237,6 +295,9 @@ class Abs(Op):
     def backward(self, grad, x):
         return grad * np.sign(x)
 
+    def jvp(self, t, x):
+        return t * np.sign(x)
+
 
 class Sign(Op):
     name = "sign"
@@ -246,6 +307,9 @@ class Sign(Op):
 
     def backward(self, grad):
         return grad * 0
+
+    def jvp(self, t):
+        return None  # zero tangent
 
 
 class Erf(Op):
@@ -259,6 +323,9 @@ class Erf(Op):
 
     def backward(self, grad, x):
         return grad * (2 / math.sqrt(math.pi)) * np.exp(-(x * x))
+
+    def jvp(self, t, x):
+        return t * (2 / math.sqrt(math.pi)) * np.exp(-(x * x))
 
 
 def _erf(x):
@@ -347,6 +414,10 @@ class Where(Op):
         cond = self.ctx
         return None, np.where(cond, grad, 0), np.where(cond, 0, grad)
 
+    def jvp(self, tangents):
+        _, ta, tb = tangents
+        return np.where(self.ctx, 0 if ta is None else ta, 0 if tb is None else tb)
+
 
 @public(function=np.where)
 def where(condition, x=None, y=None):
@@ -371,6 +442,11 @@ class Maximum(Op):
         share = (a > b) + 0.5 * (a == b)  # ties: half to each side
         return grad * share, grad * (1 - share)
 
+    def jvp(self, tangents, a, b):
+        ta, tb = tangents
+        share = (a > b) + 0.5 * (a == b)
+        return tangent_sum(None if ta is None else ta * share, None if tb is None else tb * (1 - share))
+
 
 class Minimum(Op):
     name = "minimum"
@@ -382,6 +458,11 @@ class Minimum(Op):
     def backward(self, grad, a, b):
         share = (a < b) + 0.5 * (a == b)
         return grad * share, grad * (1 - share)
+
+    def jvp(self, tangents, a, b):
+        ta, tb = tangents
+        share = (a < b) + 0.5 * (a == b)
+        return tangent_sum(None if ta is None else ta * share, None if tb is None else tb * (1 - share))
 
 
 @public(ufunc=np.maximum)
@@ -415,6 +496,21 @@ class Clip(Op):
             if self.needs_grad[2]:
                 g_hi = grad * (x > hi)
         return (grad * inside if inside is not True else grad), g_lo, g_hi
+
+    def jvp(self, tangents, x, lo, hi):
+        tx, tlo, thi = tangents
+        inside = True
+        t_lo = t_hi = None
+        if lo is not None:
+            inside = x >= lo
+            if tlo is not None:
+                t_lo = tlo * (x < lo)
+        if hi is not None:
+            inside = (x <= hi) if inside is True else inside & (x <= hi)
+            if thi is not None:
+                t_hi = thi * (x > hi)
+        t_x = None if tx is None else (tx * inside if inside is not True else tx)
+        return tangent_sum(t_x, t_lo, t_hi)
 
 
 @public(method=True, function=np.clip)

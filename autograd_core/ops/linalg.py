@@ -10,7 +10,7 @@ from ..errors import DTypeError, ShapeError
 from ..function import Op
 from ..tensor import Tensor, as_operand
 from ._registry import public
-from .arithmetic import multiply
+from .arithmetic import multiply, tangent_sum
 from .shape import _operand, broadcast_to, reshape
 
 
@@ -60,6 +60,11 @@ class Matmul(Op):
         ga = np.matmul(grad, np.swapaxes(b, -1, -2)) if self.needs_grad[0] else None
         gb = np.matmul(np.swapaxes(a, -1, -2), grad) if self.needs_grad[1] else None
         return ga, gb
+
+    def jvp(self, tangents, a, b):
+        # bilinear: d(a @ b) = da @ b + a @ db, the same 1-D promotion rules as the forward
+        ta, tb = tangents
+        return tangent_sum(None if ta is None else np.matmul(ta, b), None if tb is None else np.matmul(a, tb))
 
 
 @public(method=True, ufunc=np.matmul)
@@ -123,7 +128,8 @@ class Einsum(Op):
                 g = g.reshape(tuple(n if c in present else 1 for n, c in zip(shape, term)))
                 g = np.broadcast_to(g, shape)
             grads.append(g)
-        return tuple(grads)
+        # one operand: a bare gradient (a 1-tuple would be turned into an array, dropping the graph)
+        return grads[0] if len(grads) == 1 else tuple(grads)
 
 
 def _einsum_error(msg: str) -> ShapeError:

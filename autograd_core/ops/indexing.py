@@ -1,0 +1,398 @@
+"""Indexing: ``t[index]``, ``t[index] = value`` and ``take``.
+
+Three primitives, each the adjoint of another, so derivatives of any order exist:
+
+* ``GetItem``   y = x[index]                     vjp: scatter-add g into zeros(x.shape)
+* ``IndexAdd``  y = zeros(shape); y[index] += g  vjp: gather grad[index]
+* ``ZeroAt``    y = copy of g with y[index] = 0  vjp: itself (a projection)
+
+``SetItem`` writes in place; its vjp is ``ZeroAt`` for the overwritten tensor and
+``GetItem`` for the value. Indices follow NumPy exactly (ints, slices, ``None``,
+``...``, boolean masks, integer arrays). A basic index (no arrays) gives a NumPy view,
+recorded as such so the version counter of the base covers it.
+"""
+
+from __future__ import annotations
+
+import operator
+from typing import Any
+
+import numpy as np
+
+from ..errors import DTypeError, ShapeError
+from ..function import Op
+from ..grad_mode import is_grad_enabled_fast
+from ..tensor import Tensor, _make, as_operand, bump_version, inplace_check_leaf
+from ._registry import public
+
+_FULL = slice(None)
+
+
+class _Plan:
+    """What an index is, computed once per index and reused by every rule.
+
+    ``basic``: no arrays, so ``x[index]`` is a view and positions never repeat.
+    ``unique``: positions cannot repeat (basic, or boolean masks only).
+    ``axis``: for a lone integer array among full slices, the axis it indexes
+    (the common ``x[idx]`` / ``take`` case, scattered with ``np.bincount``); else None.
+    """
+
+    __slots__ = ("basic", "unique", "axis", "array")
+
+    def __init__(self, basic: bool, unique: bool, axis: int | None = None, array=None) -> None:
+        self.basic = basic
+        self.unique = unique
+        self.axis = axis
+        self.array = array
+
+
+_BASIC = _Plan(True, True)
+
+
+def _index_error(opname: str, item: Any) -> IndexError:
+    return IndexError(
+        f"{opname}: only integers, slices (`:`), ellipsis (`...`), None, and integer or "
+        f"boolean arrays/tensors are valid indices, got {type(item).__name__} {item!r}"
+    )
+
+
+def _as_index_array(item: Any, opname: str) -> np.ndarray:
+    arr = item.data if isinstance(item, Tensor) else np.asarray(item)
+    if arr.dtype.kind == "f" and arr.size == 0 and not isinstance(item, (Tensor, np.ndarray)):
+        arr = arr.astype(np.intp)  # an empty list indexes nothing, like NumPy
+    if arr.dtype.kind not in "biu":
+        raise IndexError(
+            f"{opname}: arrays and tensors used as indices must have an integer or boolean "
+            f"dtype, got {arr.dtype}"
+        )
+    return arr
+
+
+def normalize_index(index: Any, opname: str = "getitem") -> tuple[tuple, _Plan]:
+    """Turn a user index into a tuple NumPy accepts, plus its :class:`_Plan`.
+
+    Tensors and lists become arrays, 0-d integer arrays become ints, and a basic
+    index gets a trailing ``...`` so that NumPy returns a (0-d) view, never a scalar.
+    """
+    cls = index.__class__
+    if cls is int or cls is slice:
+        return (index, Ellipsis), _BASIC
+    if cls is not tuple:
+        index = (index,)
+    items = []
+    basic = True
+    has_ellipsis = False
+    n_int_arrays = 0
+    n_bool = 0
+    for item in index:
+        cls = item.__class__
+        if cls is slice or item is None:
+            pass
+        elif item is Ellipsis:
+            has_ellipsis = True
+        elif cls is int:
+            pass
+        elif isinstance(item, (bool, np.bool_)):
+            item = np.bool_(item)
+            basic = False
+            n_bool += 1
+        elif isinstance(item, (Tensor, np.ndarray, list, tuple, range)):
+            arr = _as_index_array(item, opname)
+            if arr.ndim == 0 and arr.dtype.kind in "iu":
+                item = int(arr)
+            else:
+                item = arr
+                basic = False
+                if arr.dtype.kind == "b":
+                    n_bool += 1
+                else:
+                    n_int_arrays += 1
+        else:
+            try:
+                item = operator.index(item)
+            except TypeError:
+                raise _index_error(opname, item) from None
+        items.append(item)
+    if basic:
+        if not has_ellipsis:
+            items.append(Ellipsis)
+        return tuple(items), _BASIC
+    if n_int_arrays == 0:
+        return tuple(items), _Plan(False, True)
+    axis = None
+    array = None
+    if n_int_arrays == 1 and n_bool == 0:
+        # a lone integer array among full slices (and at most one `...`)?
+        pos = next(i for i, it in enumerate(items) if isinstance(it, np.ndarray))
+        others = items[:pos] + items[pos + 1 :]
+        if all(it is Ellipsis or (it.__class__ is slice and it == _FULL) for it in others):
+            array = items[pos]
+            if any(it is Ellipsis for it in items[:pos]):
+                axis = -(len(items) - pos)  # counted from the end
+            else:
+                axis = pos
+    return tuple(items), _Plan(False, False, axis, array)
+
+
+def _scatter_add(g, shape: tuple, index: tuple, plan: _Plan) -> np.ndarray:
+    """``zeros(shape)`` with ``g`` added at ``index``; repeated positions accumulate."""
+    g = np.asarray(g)
+    if plan.unique:
+        out = np.zeros(shape, g.dtype)
+        out[index] = g
+        return out
+    if plan.axis is not None:
+        ndim = len(shape)
+        axis = plan.axis % ndim
+        n = shape[axis]
+        idx = plan.array.ravel()
+        # bincount is fastest when the gradient is not much smaller than the input
+        if idx.size * 4 >= n:
+            idx = np.where(idx < 0, idx + n, idx)
+            pre = int(np.prod(shape[:axis]))
+            post = int(np.prod(shape[axis + 1 :]))
+            lin = np.arange(pre)[:, None] * n + idx  # (pre, k)
+            lin = (lin[:, :, None] * post + np.arange(post)).ravel()
+            out = np.bincount(lin, weights=g.ravel(), minlength=pre * n * post)
+            return out.reshape(shape).astype(g.dtype, copy=False)
+    out = np.zeros(shape, g.dtype)
+    np.add.at(out, index, g)
+    return out
+
+
+class GetItem(Op):
+    """``x[index]``: a view for basic indices, a copy (gather) for advanced ones."""
+
+    name = "getitem"
+
+    def forward(self, x, index, plan):
+        if plan.basic:
+            self.is_view = True
+        self.ctx = (x.shape, index, plan)
+        return x[index]
+
+    def backward(self, grad):
+        shape, index, plan = self.ctx
+        return IndexAdd.fn(grad, shape=shape, index=index, plan=plan)
+
+
+class IndexAdd(Op):
+    """Scatter-add: ``zeros(shape)`` with ``g`` accumulated at ``index`` (GetItem's adjoint)."""
+
+    name = "index_add"
+
+    def forward(self, g, shape, index, plan):
+        self.ctx = (index, plan)
+        return _scatter_add(g, shape, index, plan)
+
+    def backward(self, grad):
+        index, plan = self.ctx
+        return GetItem.fn(grad, index=index, plan=plan)
+
+
+class ZeroAt(Op):
+    """A copy of ``g`` with the positions at ``index`` set to zero (self-adjoint)."""
+
+    name = "zero_at"
+
+    def forward(self, g, index):
+        self.ctx = index
+        out = np.array(g, copy=True)
+        out[index] = 0
+        return out
+
+    def backward(self, grad):
+        return ZeroAt.fn(grad, index=self.ctx)
+
+
+class SetItem(Op):
+    """``x[index] = v`` written into ``x``'s own array.
+
+    d/dx: the upstream gradient with the overwritten positions zeroed;
+    d/dv: the upstream gradient at ``index`` (times the mask of writes that landed,
+    when repeated positions let a later write replace an earlier one).
+    """
+
+    name = "setitem"
+
+    def forward(self, x, v, index, plan, winners):
+        self.ctx = (index, plan, winners)
+        if winners is None:
+            x[index] = v
+        else:
+            _write_last_wins(x, v, index, winners)
+        return x
+
+    def backward(self, grad):
+        index, plan, winners = self.ctx
+        gx = ZeroAt.fn(grad, index=index) if self.needs_grad[0] else None
+        gv = None
+        if self.needs_grad[1]:
+            gv = GetItem.fn(grad, index=index, plan=plan)
+            if winners is not None:
+                gv = gv * winners
+        return gx, gv
+
+
+def _positions(shape: tuple, index: tuple) -> np.ndarray:
+    """Flat position in an array of ``shape`` of every element ``index`` selects."""
+    return np.arange(int(np.prod(shape)), dtype=np.intp).reshape(shape)[index]
+
+
+def _last_write_mask(shape: tuple, index: tuple) -> np.ndarray | None:
+    """For an index with repeated positions, which selected elements are written last.
+
+    None when every position is selected once.
+    """
+    pos = _positions(shape, index)
+    flat = pos.ravel()
+    _, first_from_end = np.unique(flat[::-1], return_index=True)
+    if first_from_end.size == flat.size:
+        return None
+    mask = np.zeros(flat.size, bool)
+    mask[flat.size - 1 - first_from_end] = True
+    return mask.reshape(pos.shape)
+
+
+def _write_last_wins(x: np.ndarray, v, index: tuple, winners: np.ndarray) -> None:
+    pos = _positions(x.shape, index)
+    vb = np.broadcast_to(np.asarray(v), _strip_leading_ones(np.shape(v), pos.ndim))
+    vb = np.broadcast_to(vb, pos.shape)
+    x[np.unravel_index(pos[winners], x.shape)] = vb[winners]
+
+
+def _strip_leading_ones(shape: tuple, ndim: int) -> tuple:
+    shape = tuple(shape)
+    while len(shape) > ndim and shape[0] == 1:
+        shape = shape[1:]
+    return shape
+
+
+def _indexed_shape(shape: tuple, index: tuple, opname: str) -> tuple:
+    """The shape ``x[index]`` would have, without touching ``x``'s data."""
+    probe = np.broadcast_to(np.empty((), bool), shape)  # zero strides: indexing costs ~nothing
+    try:
+        return probe[index].shape
+    except IndexError as exc:
+        raise IndexError(f"{opname}: {exc} (tensor shape {shape})") from None
+
+
+# ---- public functions ---------------------------------------------------------------
+
+
+@public()
+def getitem(x, index):
+    """``x[index]`` with NumPy's indexing rules, differentiable.
+
+    Integers, slices, ``None``, ``...``, boolean masks (arrays or bool tensors) and
+    integer arrays / lists / int tensors (advanced indexing, mixed with slices).
+    The gradient scatters the upstream gradient back into zeros of ``x``'s shape;
+    positions selected more than once accumulate. A basic index (no arrays) returns
+    a view sharing memory with ``x``, like NumPy and PyTorch.
+
+    >>> import autograd_core as ac
+    >>> x = ac.tensor([1.0, 2.0, 3.0], requires_grad=True)
+    >>> x[[0, 0, 2]].backward(ac.ones(3))
+    >>> x.grad
+    tensor([2., 0., 1.], dtype=float32)
+    """
+    idx, plan = normalize_index(index, "getitem")
+    x = x if isinstance(x, Tensor) else as_operand(x)
+    try:
+        return GetItem.apply(x, index=idx, plan=plan)
+    except IndexError as exc:
+        raise IndexError(f"getitem: {exc} (tensor shape {np.shape(x)})") from None
+
+
+def _getitem_method(self: Tensor, index) -> Tensor:
+    idx, plan = normalize_index(index, "getitem")
+    try:
+        return GetItem.apply(self, index=idx, plan=plan)
+    except IndexError as exc:
+        raise IndexError(f"getitem: {exc} (tensor shape {self.data.shape})") from None
+
+
+def _setitem_method(self: Tensor, index, value) -> None:
+    """``t[index] = value``: write in place; differentiable for non-leaf ``t`` and for ``value``."""
+    idx, plan = normalize_index(index, "setitem")
+    value = as_operand(value)
+    inplace_check_leaf(self, "setitem")
+    vdata = value.data if isinstance(value, Tensor) else value
+    if plan.basic:  # a view: its shape costs nothing
+        try:
+            target = self.data[idx].shape
+        except IndexError as exc:
+            raise IndexError(f"setitem: {exc} (tensor shape {self.data.shape})") from None
+    else:
+        target = _indexed_shape(self.data.shape, idx, "setitem")
+    vshape = np.shape(vdata)
+    ok = True
+    if vshape != target and vshape != ():
+        try:
+            ok = np.broadcast_shapes(_strip_leading_ones(vshape, len(target)), target) == target
+        except ValueError:
+            ok = False
+    if not ok:
+        raise ShapeError(
+            f"setitem: value of shape {tuple(vshape)} cannot be broadcast to the indexed "
+            f"shape {target} (tensor shape {self.data.shape})"
+        )
+    recording = is_grad_enabled_fast() and (self._rg or (isinstance(value, Tensor) and value._rg))
+    if not recording:
+        self.data[idx] = vdata
+        bump_version(self)
+        return
+    if self.data.dtype.kind != "f":
+        raise DTypeError(
+            f"setitem: cannot write a value that requires grad into a tensor of dtype "
+            f"{self.data.dtype}; convert the tensor with .astype(float) first"
+        )
+    winners = None if plan.unique else _last_write_mask(self.data.shape, idx)
+    result = SetItem.apply(self, value, index=idx, plan=plan, winners=winners)
+    bump_version(self)
+    node = result._grad_fn
+    node.out_dtype = self.data.dtype
+    self._grad_fn = node
+    self._rg = True
+
+
+Tensor.__getitem__ = _getitem_method
+Tensor.__setitem__ = _setitem_method
+
+
+@public(method=True, function=np.take)
+def take(a, indices, axis: int | None = None, out: None = None, mode: str = "raise"):
+    """Elements of ``a`` at ``indices`` along ``axis`` (of the flattened ``a`` when None).
+
+    NumPy semantics: ``take(a, i, axis)`` is ``a[:, ..., :, i]`` with ``i`` at position
+    ``axis``; ``mode`` is ``'raise'`` (out-of-range indices raise), ``'wrap'`` or
+    ``'clip'``. Repeated indices accumulate in the gradient.
+    """
+    if out is not None:
+        raise TypeError("take: out= is not supported for Tensors")
+    if mode not in ("raise", "wrap", "clip"):
+        raise ValueError(f"take: mode must be 'raise', 'wrap' or 'clip', got {mode!r}")
+    a = a if isinstance(a, Tensor) else _make(np.asarray(as_operand(a)))
+    if axis is None:
+        from .shape import reshape
+
+        a = reshape(a, (-1,))
+        axis = 0
+    ndim = a.data.ndim
+    if not -ndim <= axis < ndim:
+        raise np.exceptions.AxisError(f"take: axis {axis} is out of bounds for a tensor of dimension {ndim}")
+    axis %= ndim
+    n = a.data.shape[axis]
+    idx = _as_index_array(indices, "take")
+    if idx.dtype.kind == "b":
+        raise IndexError("take: indices must be integers, got a boolean array")
+    if mode != "raise" and idx.size:
+        if n == 0:
+            raise IndexError("take: cannot do a non-empty take from an empty axis")
+        idx = np.mod(idx, n) if mode == "wrap" else np.clip(idx, 0, n - 1)
+    elif idx.size and (idx.max() >= n or idx.min() < -n):
+        bad = idx.max() if idx.max() >= n else idx.min()
+        raise IndexError(f"take: index {bad} is out of bounds for axis {axis} with size {n}")
+    index = (_FULL,) * axis + (idx if idx.ndim else int(idx),)
+    idx_t, plan = normalize_index(index, "take")
+    return GetItem.apply(a, index=idx_t, plan=plan)
