@@ -73,12 +73,15 @@ def _conv2d(input, weight, bias, stride, padding, dilation, groups, layer: str) 
     xs, ws = input.shape, weight.shape
     _conv_checks(layer, xs, ws, 2, groups)
     geo = _conv._geometry(xs, ws, stride, padding, dilation, groups, layer)
-    out = _conv.Conv2d.apply(input, weight, geo=geo)
-    if bias is not None:
-        if _shape(bias) != (ws[0],):
-            raise ShapeError(f"{layer}: bias must have shape ({ws[0]},), got {_shape(bias)}")
-        out = out + _t(bias).reshape(1, -1, 1, 1)
-    return out
+    return _conv.Conv2d.apply(input, weight, _bias(bias, ws[0], layer), geo=geo)
+
+
+def _bias(bias, out_channels: int, layer: str):
+    if bias is None:
+        return None
+    if _shape(bias) != (out_channels,):
+        raise ShapeError(f"{layer}: bias must have shape ({out_channels},), got {_shape(bias)}")
+    return _t(bias)
 
 
 def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups: int = 1) -> Tensor:
@@ -134,15 +137,11 @@ def _conv1d(input, weight, bias, stride, padding, dilation, groups, layer: str) 
         (xs[0], xs[1], 1, xs[2]), (ws[0], ws[1], 1, ws[2]), (1, s), 0, (1, d), groups, layer
     )
     geo = geo._replace(padding=(0, 0, lo, hi))
+    b = _bias(bias, ws[0], layer)
     out = _conv.Conv2d.apply(
-        input.reshape(xs[0], xs[1], 1, xs[2]), weight.reshape(ws[0], ws[1], 1, ws[2]), geo=geo
+        input.reshape(xs[0], xs[1], 1, xs[2]), weight.reshape(ws[0], ws[1], 1, ws[2]), b, geo=geo
     )
-    out = out.reshape(out.shape[0], out.shape[1], out.shape[3])
-    if bias is not None:
-        if _shape(bias) != (ws[0],):
-            raise ShapeError(f"{layer}: bias must have shape ({ws[0]},), got {_shape(bias)}")
-        out = out + _t(bias).reshape(1, -1, 1)
-    return out
+    return out.reshape(out.shape[0], out.shape[1], out.shape[3])
 
 
 def conv1d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups: int = 1) -> Tensor:

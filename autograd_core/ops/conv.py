@@ -83,17 +83,22 @@ def _columns(x: np.ndarray, kh: int, kw: int, geo: Geometry):
 
 
 class Conv2d(Op):
+    """conv2d(x, w) + b, with the bias optional (``b=None``) and added in place."""
+
     name = "conv2d"
     save_inputs = (0, 1)
 
-    def forward(self, x, w, geo):
+    def forward(self, x, w, b, geo):
         n = x.shape[0]
         o, cg, kh, kw = w.shape
         g = geo.groups
         cols, ho, wo = _columns(x, kh, kw, geo)
         out = np.matmul(w.reshape(g, o // g, cg * kh * kw), cols)  # (N, G, O/G, Ho*Wo)
         self.ctx = (geo, cols)  # the patches are reused by the weight gradient
-        return out.reshape(n, o, ho, wo)
+        out = out.reshape(n, o, ho, wo)
+        if b is not None:
+            out += b.reshape(1, o, 1, 1)  # a fresh array: no copy for the bias
+        return out
 
     def backward(self, grad, x, w):
         geo, cols = self.ctx
@@ -104,7 +109,8 @@ class Conv2d(Op):
                 gw = _weight_grad(cols, grad, w.shape, geo)
             else:
                 gw = ConvWeightGrad.fn(x, grad, geo=geo, kshape=w.shape)
-        return gx, gw
+        gb = grad.sum(axis=(0, 2, 3)) if self.needs_grad[2] else None
+        return gx, gw, gb
 
 
 def _weight_grad(cols: np.ndarray, grad: np.ndarray, kshape, geo: Geometry) -> np.ndarray:
@@ -130,7 +136,7 @@ class ConvWeightGrad(Op):
     def backward(self, v, x, grad):
         geo = self.ctx
         gx = ConvTranspose.fn(grad, v, geo=geo, hw=x.shape[2:]) if self.needs_grad[0] else None
-        gg = Conv2d.fn(x, v, geo=geo) if self.needs_grad[1] else None
+        gg = Conv2d.fn(x, v, None, geo=geo) if self.needs_grad[1] else None
         return gx, gg
 
 
@@ -146,24 +152,47 @@ class ConvTranspose(Op):
         _, cg, kh, kw = w.shape
         g = geo.groups
         c = cg * g
-        wt = w.reshape(g, o // g, cg * kh * kw).transpose(0, 2, 1)
-        cols = np.matmul(wt, grad.reshape(n, g, o // g, ho * wo)).reshape(n, c, kh, kw, ho, wo)
         pt, pb, pl, pr = geo.padding
         h, wd = hw
-        out = np.zeros((n, c, h + pt + pb, wd + pl + pr), dtype=cols.dtype)
+        hp, wp = h + pt + pb, wd + pl + pr
         (s0, s1), (d0, d1) = geo.stride, geo.dilation
-        for a in range(kh):  # a loop over kernel taps only (9 for 3x3), never pixels
-            for b in range(kw):
-                rows = slice(a * d0, a * d0 + s0 * (ho - 1) + 1, s0)
-                cols_ = slice(b * d1, b * d1 + s1 * (wo - 1) + 1, s1)
-                out[:, :, rows, cols_] += cols[:, :, a, b]
+        wt = w.reshape(g, o // g, cg * kh * kw).transpose(0, 2, 1)
+        wide = s0 == 1 and s1 == 1
+        if wide:
+            # Stride 1: give the gradient rows the padded width, so that every kernel tap
+            # adds one contiguous run of ho*wp elements to the flat padded output (the
+            # extra columns are zeros and add nothing).
+            gm = np.zeros((n, o, ho, wp), dtype=grad.dtype)
+            gm[:, :, :, :wo] = grad
+            run = ho * wp
+            out = np.zeros((n, c, hp * wp + d1 * (kw - 1)), dtype=np.result_type(grad, w))
+        else:
+            gm = grad
+            run = ho * wo
+            out = np.zeros((n, c, hp, wp), dtype=np.result_type(grad, w))
+        gm = gm.reshape(n, g, o // g, run)
+        step = max(1, (1 << 19) // max(1, c * kh * kw * run))  # images per chunk: patches stay in cache
+        for s in range(0, n, step):
+            cols = np.matmul(wt, gm[s : s + step]).reshape(-1, c, kh, kw, run)
+            chunk = out[s : s + step]
+            for a in range(kh):  # a loop over kernel taps only (9 for 3x3), never pixels
+                for b in range(kw):
+                    if wide:
+                        off = a * d0 * wp + b * d1
+                        chunk[:, :, off : off + run] += cols[:, :, a, b]
+                    else:
+                        rows = slice(a * d0, a * d0 + s0 * (ho - 1) + 1, s0)
+                        cols_ = slice(b * d1, b * d1 + s1 * (wo - 1) + 1, s1)
+                        chunk[:, :, rows, cols_] += cols[:, :, a, b].reshape(-1, c, ho, wo)
+        if wide:
+            out = out[:, :, : hp * wp].reshape(n, c, hp, wp)
         if pt or pb or pl or pr:
             return np.ascontiguousarray(out[:, :, pt : pt + h, pl : pl + wd])
         return out
 
     def backward(self, v, grad, w):
         geo = self.ctx
-        gg = Conv2d.fn(v, w, geo=geo) if self.needs_grad[0] else None
+        gg = Conv2d.fn(v, w, None, geo=geo) if self.needs_grad[0] else None
         gw = ConvWeightGrad.fn(v, grad, geo=geo, kshape=w.shape) if self.needs_grad[1] else None
         return gg, gw
 
@@ -224,13 +253,11 @@ def conv2d(x, weight, bias=None, stride=1, padding=0, dilation=1, groups: int = 
     """
     x, weight = as_operand(x), as_operand(weight)
     geo = _geometry(np.shape(x), np.shape(weight), stride, padding, dilation, groups, "conv2d")
-    out = Conv2d.apply(x, weight, geo=geo)
     if bias is not None:
         bias = as_operand(bias)
         if np.shape(bias) != (np.shape(weight)[0],):
             raise ShapeError(f"conv2d: bias must have shape ({np.shape(weight)[0]},), got {np.shape(bias)}")
-        out = out + bias.reshape(1, -1, 1, 1)
-    return out
+    return Conv2d.apply(x, weight, bias, geo=geo)
 
 
 @public()
