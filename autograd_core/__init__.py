@@ -66,13 +66,16 @@ __all__ = [
     "jacrev",
     "jvp",
     "linspace",
+    "load",
     "manual_seed",
+    "nn",
     "no_grad",
     "ones",
     "ones_like",
     "rand",
     "randint",
     "randn",
+    "save",
     "set_default_dtype",
     "set_grad_enabled",
     "tensor",
@@ -83,3 +86,7 @@ __all__ = [
     "zeros_like",
     *ops.__all__,
 ]
+
+# The learning stack is built on everything above, so it is imported last.
+from . import nn  # noqa: E402
+from .serialization import load, save  # noqa: E402
