@@ -324,8 +324,10 @@ def _batch_norm(input, running_mean, running_var, weight, bias, training, moment
             raise ValueError(f"{layer}: running_mean and running_var are needed when training=False")
         rm = running_mean.data if isinstance(running_mean, Tensor) else np.asarray(running_mean)
         rv = running_var.data if isinstance(running_var, Tensor) else np.asarray(running_var)
-        centred = input - rm.astype(input.dtype, copy=False).reshape(bshape)
-        var = rv.astype(input.dtype, copy=False).reshape(bshape)
+        # copies: a later training step updates the buffers in place, and a graph built
+        # here must keep the values it saw
+        centred = input - rm.astype(input.dtype).reshape(bshape)
+        var = rv.astype(input.dtype).reshape(bshape)
     # (x - mean) / sqrt(var + eps): composed, so any order of derivative works
     out = centred * (var + eps) ** -0.5
     if weight is not None:

@@ -207,3 +207,17 @@ def test_layernorm_module():
         ln(ac.zeros((2, 3, 5)))
     with pytest.raises(ShapeError, match=r"layer_norm: weight must have shape \(4,\)"):
         F.layer_norm(ac.zeros((2, 4)), 4, ac.ones(3))
+
+
+def test_eval_graph_keeps_the_statistics_it_used_after_a_training_update():
+    bn = nn.BatchNorm1d(2, dtype=np.float64)
+    bn.running_var.data[:] = [4.0, 0.25]
+    bn.eval()
+    x = ac.tensor(_x((3, 2)), requires_grad=True)
+    y = bn(x)
+    bn.train()
+    bn(_x((5, 2), seed=1) * 10)  # updates running_mean / running_var in place
+    y.backward(np.ones((3, 2)))
+    np.testing.assert_allclose(
+        x.grad.data, np.broadcast_to(1 / np.sqrt(np.array([4.0, 0.25]) + 1e-5), (3, 2))
+    )
