@@ -10,7 +10,7 @@ tensor([2., 4., 6.], dtype=float32)
 
 from __future__ import annotations
 
-from . import errors, graph, ops, viz
+from . import data, errors, graph, ops, optim, viz
 from .autograd_function import Function, FunctionCtx
 from .creation import (
     arange,
@@ -48,6 +48,7 @@ __all__ = [
     "checkpoint",
     "as_tensor",
     "astype",
+    "data",
     "detect_anomaly",
     "empty",
     "enable_grad",
@@ -72,6 +73,7 @@ __all__ = [
     "no_grad",
     "ones",
     "ones_like",
+    "optim",
     "rand",
     "randint",
     "randn",
