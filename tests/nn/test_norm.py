@@ -221,3 +221,14 @@ def test_eval_graph_keeps_the_statistics_it_used_after_a_training_update():
     np.testing.assert_allclose(
         x.grad.data, np.broadcast_to(1 / np.sqrt(np.array([4.0, 0.25]) + 1e-5), (3, 2))
     )
+
+
+def test_batchnorm_state_dict_round_trips_through_save_and_load(tmp_path):
+    bn = nn.BatchNorm2d(3)
+    bn(ac.randn(4, 3, 2, 2))
+    ac.save(bn.state_dict(), tmp_path / "bn.npz")
+    loaded = ac.load(tmp_path / "bn.npz")
+    assert loaded["num_batches_tracked"].shape == () and int(loaded["num_batches_tracked"].item()) == 1
+    other = nn.BatchNorm2d(3)
+    other.load_state_dict(loaded)
+    np.testing.assert_array_equal(other.running_var.data, bn.running_var.data)
