@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import statistics
 import time
-from dataclasses import dataclass, field
 from collections.abc import Callable
+from dataclasses import dataclass, field
 
 
 @dataclass
