@@ -10,7 +10,7 @@ tensor([2., 4., 6.], dtype=float32)
 
 from __future__ import annotations
 
-from . import data, errors, graph, ops, optim, viz
+from . import data, errors, graph, ops, optim, testing, viz
 from .autograd_function import Function, FunctionCtx
 from .creation import (
     arange,
@@ -53,6 +53,7 @@ __all__ = [
     "empty",
     "enable_grad",
     "errors",
+    "testing",
     "eye",
     "full",
     "full_like",

@@ -56,11 +56,33 @@ def mlp(input_shape: tuple[int, ...], n_classes: int, hidden: int = 256) -> Any:
     )
 
 
+def cnn(input_shape: tuple[int, ...], n_classes: int, width: int = 32) -> Any:
+    """Two conv blocks (3x3 conv -> batch norm -> ReLU -> 2x2 max-pool) and a linear head.
+
+    For (C, H, W) images; ``width`` channels in the first block, twice as many in the second.
+    """
+    nn = ac.nn
+    c, h, w = input_shape
+    return nn.Sequential(
+        nn.Conv2d(c, width, 3, padding=1),
+        nn.BatchNorm2d(width),
+        nn.ReLU(),
+        nn.MaxPool2d(2),
+        nn.Conv2d(width, 2 * width, 3, padding=1),
+        nn.BatchNorm2d(2 * width),
+        nn.ReLU(),
+        nn.MaxPool2d(2),
+        nn.Flatten(),
+        nn.Dropout(0.3),
+        nn.Linear(2 * width * (h // 4) * (w // 4), n_classes),
+    )
+
+
 #: dataset name -> loader returning (X, y) with X of shape (N, *input_shape) and integer labels y
 DATASETS: dict[str, Callable[[], tuple[ac.Tensor, ac.Tensor]]] = {"digits": _digits}
 
 #: model name -> builder(input_shape, n_classes) returning an ``nn.Module`` that outputs logits
-MODELS: dict[str, Callable[[tuple[int, ...], int], Any]] = {"mlp": mlp}
+MODELS: dict[str, Callable[[tuple[int, ...], int], Any]] = {"mlp": mlp, "cnn": cnn}
 
 
 # ---- training ----------------------------------------------------------------------------

@@ -61,11 +61,11 @@ def _encode(obj: Any, arrays: dict, path: list) -> dict:
             raise TypeError(f"save: unsupported tensor dtype {obj.dtype} at {_path_str(path)}")
         return {
             "T": "parameter" if isinstance(obj, Parameter) else "tensor",
-            "ref": store(np.ascontiguousarray(obj.data)),
+            "ref": store(np.asarray(obj.data, order="C")),  # (ascontiguousarray makes 0-d 1-d)
             "requires_grad": bool(obj.requires_grad),
         }
     if isinstance(obj, np.ndarray):
-        return {"T": "ndarray", "ref": store(np.ascontiguousarray(obj))}
+        return {"T": "ndarray", "ref": store(np.asarray(obj, order="C"))}
     if isinstance(obj, np.generic):
         return {"T": "npscalar", "ref": store(np.asarray(obj))}
     if obj is None:

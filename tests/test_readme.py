@@ -21,3 +21,9 @@ def test_ci_runs_the_readme_test_command_verbatim():
     test_cmd = _quickstart_commands()[1]
     ci = (ROOT / ".ci" / "run").read_text().splitlines()
     assert test_cmd in [line.strip() for line in ci]
+
+
+def test_testing_namespace_is_loaded_with_the_package():
+    import autograd_core as ac
+
+    assert callable(ac.testing.gradcheck) and callable(ac.testing.gradgradcheck)

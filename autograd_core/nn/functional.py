@@ -17,6 +17,8 @@ import autograd_core as ac
 from ..errors import DTypeError, ShapeError
 from ..random import get_rng
 from ..tensor import Tensor, as_tensor
+from .functional_layers import *  # noqa: F403  (conv, pooling, norms, embedding, pad, attention)
+from .functional_layers import __all__ as _layers_all
 from .losses import (
     binary_cross_entropy,
     binary_cross_entropy_with_logits,
@@ -52,6 +54,7 @@ __all__ = [
     "softplus",
     "tanh",
 ]
+__all__ += _layers_all
 
 
 def _t(x: Any) -> Tensor:

@@ -59,14 +59,18 @@ def _windows(xp: np.ndarray, kh: int, kw: int, geo: Geometry, ho: int, wo: int) 
 def _pad(x: np.ndarray, geo: Geometry) -> np.ndarray:
     pt, pb, pl, pr = geo.padding
     if pt or pb or pl or pr:
-        return np.pad(x, ((0, 0), (0, 0), (pt, pb), (pl, pr)))
+        n, c, h, w = x.shape
+        xp = np.zeros((n, c, h + pt + pb, w + pl + pr), dtype=x.dtype)
+        xp[:, :, pt : pt + h, pl : pl + w] = x
+        return xp
     return x
 
 
 def _columns(x: np.ndarray, kh: int, kw: int, geo: Geometry):
-    """im2col: (G, Cg*kh*kw, N*Ho*Wo) patches of the padded input, and (Ho, Wo).
+    """im2col: (N, G, Cg*kh*kw, Ho*Wo) patches of the padded input, and (Ho, Wo).
 
-    Output pixels are the fastest axis, so the copy reads rows of the input in order.
+    Batch-major, output pixels fastest: the copy reads rows of the input in order and
+    the product with the weight lands directly in NCHW order (no output transpose).
     """
     n, c, h, w = x.shape
     pt, pb, pl, pr = geo.padding
@@ -74,23 +78,27 @@ def _columns(x: np.ndarray, kh: int, kw: int, geo: Geometry):
     wo = out_size(w, kw, geo.stride[1], pl, pr, geo.dilation[1])
     g = geo.groups
     win = _windows(_pad(x, geo), kh, kw, geo, ho, wo).reshape(n, g, c // g, ho, wo, kh, kw)
-    cols = win.transpose(1, 2, 5, 6, 0, 3, 4).reshape(g, (c // g) * kh * kw, n * ho * wo)
+    cols = win.transpose(0, 1, 2, 5, 6, 3, 4).reshape(n, g, (c // g) * kh * kw, ho * wo)
     return cols, ho, wo
 
 
 class Conv2d(Op):
+    """conv2d(x, w) + b, with the bias optional (``b=None``) and added in place."""
+
     name = "conv2d"
     save_inputs = (0, 1)
 
-    def forward(self, x, w, geo):
+    def forward(self, x, w, b, geo):
         n = x.shape[0]
         o, cg, kh, kw = w.shape
         g = geo.groups
         cols, ho, wo = _columns(x, kh, kw, geo)
-        out = np.matmul(w.reshape(g, o // g, cg * kh * kw), cols)  # (G, O/G, N*Ho*Wo)
+        out = np.matmul(w.reshape(g, o // g, cg * kh * kw), cols)  # (N, G, O/G, Ho*Wo)
         self.ctx = (geo, cols)  # the patches are reused by the weight gradient
-        out = out.reshape(g, o // g, n, ho, wo).transpose(2, 0, 1, 3, 4).reshape(n, o, ho, wo)
-        return np.ascontiguousarray(out)
+        out = out.reshape(n, o, ho, wo)
+        if b is not None:
+            out += b.reshape(1, o, 1, 1)  # a fresh array: no copy for the bias
+        return out
 
     def backward(self, grad, x, w):
         geo, cols = self.ctx
@@ -101,21 +109,17 @@ class Conv2d(Op):
                 gw = _weight_grad(cols, grad, w.shape, geo)
             else:
                 gw = ConvWeightGrad.fn(x, grad, geo=geo, kshape=w.shape)
-        return gx, gw
-
-
-def _grad_matrix(grad: np.ndarray, groups: int) -> np.ndarray:
-    """(N, O, Ho, Wo) -> (G, O/G, N*Ho*Wo), matching the column layout."""
-    n, o, ho, wo = grad.shape
-    return (
-        grad.reshape(n, groups, o // groups, ho * wo)
-        .transpose(1, 2, 0, 3)
-        .reshape(groups, o // groups, n * ho * wo)
-    )
+        gb = grad.sum(axis=(0, 2, 3)) if self.needs_grad[2] else None
+        return gx, gw, gb
 
 
 def _weight_grad(cols: np.ndarray, grad: np.ndarray, kshape, geo: Geometry) -> np.ndarray:
-    return np.matmul(_grad_matrix(grad, geo.groups), cols.transpose(0, 2, 1)).reshape(kshape)
+    """Σ_n grad_n · cols_nᵀ per group: (G, O/G, K) reshaped to the kernel's shape."""
+    n, o, ho, wo = grad.shape
+    g = geo.groups
+    gm = grad.reshape(n, g, o // g, ho * wo)
+    # N small products summed: measured faster than one big product after transposes
+    return np.matmul(gm, cols.swapaxes(-1, -2)).sum(axis=0).reshape(kshape)
 
 
 class ConvWeightGrad(Op):
@@ -132,7 +136,7 @@ class ConvWeightGrad(Op):
     def backward(self, v, x, grad):
         geo = self.ctx
         gx = ConvTranspose.fn(grad, v, geo=geo, hw=x.shape[2:]) if self.needs_grad[0] else None
-        gg = Conv2d.fn(x, v, geo=geo) if self.needs_grad[1] else None
+        gg = Conv2d.fn(x, v, None, geo=geo) if self.needs_grad[1] else None
         return gx, gg
 
 
@@ -148,22 +152,47 @@ class ConvTranspose(Op):
         _, cg, kh, kw = w.shape
         g = geo.groups
         c = cg * g
-        wt = w.reshape(g, o // g, cg * kh * kw).transpose(0, 2, 1)
-        cols = np.matmul(wt, _grad_matrix(grad, g)).reshape(c, kh, kw, n, ho, wo)
         pt, pb, pl, pr = geo.padding
         h, wd = hw
-        out = np.zeros((c, n, h + pt + pb, wd + pl + pr), dtype=cols.dtype)
+        hp, wp = h + pt + pb, wd + pl + pr
         (s0, s1), (d0, d1) = geo.stride, geo.dilation
-        for a in range(kh):  # a loop over kernel taps only (9 for 3x3), never pixels
-            for b in range(kw):
-                rows = slice(a * d0, a * d0 + s0 * (ho - 1) + 1, s0)
-                cols_ = slice(b * d1, b * d1 + s1 * (wo - 1) + 1, s1)
-                out[:, :, rows, cols_] += cols[:, a, b]
-        return out[:, :, pt : pt + h, pl : pl + wd].transpose(1, 0, 2, 3)
+        wt = w.reshape(g, o // g, cg * kh * kw).transpose(0, 2, 1)
+        wide = s0 == 1 and s1 == 1
+        if wide:
+            # Stride 1: give the gradient rows the padded width, so that every kernel tap
+            # adds one contiguous run of ho*wp elements to the flat padded output (the
+            # extra columns are zeros and add nothing).
+            gm = np.zeros((n, o, ho, wp), dtype=grad.dtype)
+            gm[:, :, :, :wo] = grad
+            run = ho * wp
+            out = np.zeros((n, c, hp * wp + d1 * (kw - 1)), dtype=np.result_type(grad, w))
+        else:
+            gm = grad
+            run = ho * wo
+            out = np.zeros((n, c, hp, wp), dtype=np.result_type(grad, w))
+        gm = gm.reshape(n, g, o // g, run)
+        step = max(1, (1 << 19) // max(1, c * kh * kw * run))  # images per chunk: patches stay in cache
+        for s in range(0, n, step):
+            cols = np.matmul(wt, gm[s : s + step]).reshape(-1, c, kh, kw, run)
+            chunk = out[s : s + step]
+            for a in range(kh):  # a loop over kernel taps only (9 for 3x3), never pixels
+                for b in range(kw):
+                    if wide:
+                        off = a * d0 * wp + b * d1
+                        chunk[:, :, off : off + run] += cols[:, :, a, b]
+                    else:
+                        rows = slice(a * d0, a * d0 + s0 * (ho - 1) + 1, s0)
+                        cols_ = slice(b * d1, b * d1 + s1 * (wo - 1) + 1, s1)
+                        chunk[:, :, rows, cols_] += cols[:, :, a, b].reshape(-1, c, ho, wo)
+        if wide:
+            out = out[:, :, : hp * wp].reshape(n, c, hp, wp)
+        if pt or pb or pl or pr:
+            return np.ascontiguousarray(out[:, :, pt : pt + h, pl : pl + wd])
+        return out
 
     def backward(self, v, grad, w):
         geo = self.ctx
-        gg = Conv2d.fn(v, w, geo=geo) if self.needs_grad[0] else None
+        gg = Conv2d.fn(v, w, None, geo=geo) if self.needs_grad[0] else None
         gw = ConvWeightGrad.fn(v, grad, geo=geo, kshape=w.shape) if self.needs_grad[1] else None
         return gg, gw
 
@@ -224,13 +253,11 @@ def conv2d(x, weight, bias=None, stride=1, padding=0, dilation=1, groups: int = 
     """
     x, weight = as_operand(x), as_operand(weight)
     geo = _geometry(np.shape(x), np.shape(weight), stride, padding, dilation, groups, "conv2d")
-    out = Conv2d.apply(x, weight, geo=geo)
     if bias is not None:
         bias = as_operand(bias)
         if np.shape(bias) != (np.shape(weight)[0],):
             raise ShapeError(f"conv2d: bias must have shape ({np.shape(weight)[0]},), got {np.shape(bias)}")
-        out = out + bias.reshape(1, -1, 1, 1)
-    return out
+    return Conv2d.apply(x, weight, bias, geo=geo)
 
 
 @public()
@@ -268,17 +295,21 @@ def _single(v) -> int:
 
 
 class GatherFlat(Op):
-    """``x.reshape(-1)[index]``; backward scatters (and sums repeated indices)."""
+    """``x.reshape(-1)[index]``; backward scatters (and sums repeated indices).
+
+    ``unique=True`` promises that no index repeats (non-overlapping pooling windows),
+    so the backward scatter can be a plain assignment instead of a sum.
+    """
 
     name = "gather"
 
-    def forward(self, x, index):
-        self.ctx = (x.shape, index)
+    def forward(self, x, index, unique=False):
+        self.ctx = (x.shape, index, unique)
         return x.reshape(-1)[index]
 
     def backward(self, grad):
-        shape, index = self.ctx
-        return ScatterFlat.fn(grad, index=index, shape=shape)
+        shape, index, unique = self.ctx
+        return ScatterFlat.fn(grad, index=index, shape=shape, unique=unique)
 
 
 class ScatterFlat(Op):
@@ -286,14 +317,19 @@ class ScatterFlat(Op):
 
     name = "scatter_add"
 
-    def forward(self, grad, index, shape):
-        self.ctx = index
+    def forward(self, grad, index, shape, unique=False):
+        self.ctx = (index, unique)
+        if unique:  # every position written at most once: an assignment is the sum
+            flat = np.zeros(int(np.prod(shape)), dtype=grad.dtype)
+            flat[index.reshape(-1)] = grad.reshape(-1)
+            return flat.reshape(shape)
         size = int(np.prod(shape))
         flat = np.bincount(index.reshape(-1), weights=grad.reshape(-1), minlength=size)
         return flat.astype(grad.dtype, copy=False).reshape(shape)
 
     def backward(self, v):
-        return GatherFlat.fn(v, index=self.ctx)
+        index, unique = self.ctx
+        return GatherFlat.fn(v, index=index, unique=unique)
 
 
 @public()
@@ -321,7 +357,9 @@ def max_pool2d(x, kernel_size, stride=None, padding=0, dilation=1, ceil_mode: bo
             f"max_pool2d: kernel {eff} is larger than the padded input of shape {(h + 2 * ph, w + 2 * pw)}"
         )
     index = _max_index(x.data if isinstance(x, Tensor) else np.asarray(x), kh, kw, geo)
-    return GatherFlat.apply(x, index=index)
+    # windows that do not overlap pick distinct elements: the backward is an assignment
+    unique = stride[0] >= eff[0] and stride[1] >= eff[1]
+    return GatherFlat.apply(x, index=index, unique=unique)
 
 
 def _max_index(x: np.ndarray, kh: int, kw: int, geo: Geometry) -> np.ndarray:
@@ -334,21 +372,30 @@ def _max_index(x: np.ndarray, kh: int, kw: int, geo: Geometry) -> np.ndarray:
     if pt or pb or pl or pr:
         xp = np.pad(x, ((0, 0), (0, 0), (pt, pb), (pl, pr)), constant_values=-np.inf)
     (s0, s1), (d0, d1) = geo.stride, geo.dilation
-    best = arg = None
-    for a in range(kh):  # a running max over the kernel taps (strided views, no copies)
+    best = arg = better = step = None
+    small = np.int8 if kh * kw <= 127 else np.int32
+    for a in range(kh):  # a running max over the kernel taps (strided views, in-place updates)
         for b in range(kw):
             tap = xp[:, :, a * d0 : a * d0 + s0 * (ho - 1) + 1 : s0, b * d1 : b * d1 + s1 * (wo - 1) + 1 : s1]
             if best is None:
-                best, arg = tap, np.zeros(tap.shape, np.intp)
+                best = np.array(tap)
+                arg = np.zeros(tap.shape, small)
+                better, step = np.empty(tap.shape, bool), np.empty(tap.shape, small)
             else:
-                better = tap > best  # strict: ties keep the first maximum
-                best = np.maximum(best, tap)
-                arg = np.where(better, a * kw + b, arg)
+                np.greater(tap, best, out=better)  # strict: ties keep the first maximum
+                # taps come in increasing order, so the last strictly better tap is the
+                # largest k with better_k: arg = max(arg, k·better) (no masked writes)
+                np.multiply(better, small(a * kw + b), out=step)
+                np.maximum(arg, step, out=arg)
+                np.maximum(best, tap, out=best)
     # flat index = image offset + window origin + tap offset (a gather from a tiny table)
     taps = (np.arange(kh)[:, None] * d0 * w + np.arange(kw)[None, :] * d1).ravel()
     origin = (np.arange(ho)[:, None] * s0 - pt) * w + (np.arange(wo)[None, :] * s1 - pl)
     image = (np.arange(n * c) * (h * w)).reshape(n, c, 1, 1)
-    return taps[arg] + (origin + image)
+    index = np.take(taps, arg)
+    index += image
+    index += origin
+    return index
 
 
 @public()

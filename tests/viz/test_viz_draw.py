@@ -403,7 +403,7 @@ def test_jupyter_display_is_svg():
 
 
 def test_collapse_with_the_real_nn_package():
-    nn = pytest.importorskip("autograd_core.nn", reason="ac.nn has not landed on this branch yet")
+    nn = ac.nn
     ac.manual_seed(0)
     model = nn.Sequential(nn.Linear(64, 32), nn.ReLU(), nn.Linear(32, 10))
     x = ac.tensor(np.random.default_rng(0).normal(size=(8, 64)).astype(np.float32))

@@ -1,0 +1,653 @@
+"""Functional forms of the deep-learning layers (re-exported by ``nn.functional``).
+
+Convolution, pooling, normalisation, embedding, padding and attention with PyTorch's
+signatures, keywords and defaults. Everything is a composition of differentiable
+``ac`` operations (plus one small gather primitive for embeddings), so gradients of
+any order work.
+
+Each function has a private twin taking ``layer=`` — the modules call it so that a
+bad input raises an error naming the module (``Conv2d: ...``) instead of the function.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+import autograd_core as ac
+
+from ..errors import DTypeError, ShapeError
+from ..function import Op
+from ..ops import conv as _conv
+from ..random import get_rng
+from ..tensor import Tensor, as_tensor
+
+__all__ = [
+    "adaptive_avg_pool2d",
+    "avg_pool2d",
+    "batch_norm",
+    "conv1d",
+    "conv2d",
+    "embedding",
+    "layer_norm",
+    "max_pool2d",
+    "pad",
+    "scaled_dot_product_attention",
+]
+
+
+def _t(x: Any) -> Tensor:
+    return x if isinstance(x, Tensor) else as_tensor(x)
+
+
+def _shape(x: Any) -> tuple[int, ...]:
+    return tuple(np.shape(x))
+
+
+# ---- convolution --------------------------------------------------------------------------
+
+
+def _conv_checks(layer: str, xs, ws, dims: int, groups: int) -> None:
+    names = {1: "(N, C, L)", 2: "(N, C, H, W)"}[dims]
+    if len(xs) != dims + 2:
+        hint = " (add a batch axis, e.g. x[None], for a single sample)" if len(xs) == dims + 1 else ""
+        raise ShapeError(
+            f"{layer}: expected a {dims + 2}-D input {names}, got a {len(xs)}-D input of shape {xs}{hint}"
+        )
+    if len(ws) != dims + 2:
+        raise ShapeError(f"{layer}: expected a {dims + 2}-D weight (out, in/groups, *kernel), got shape {ws}")
+    if not isinstance(groups, (int, np.integer)) or groups < 1:
+        raise ValueError(f"{layer}: groups must be a positive int, got {groups!r}")
+    if ws[1] * groups != xs[1]:
+        raise ShapeError(
+            f"{layer}: input of shape {xs} has {xs[1]} channels, but the weight of shape {ws} "
+            f"expects {ws[1] * groups} input channels (in/groups={ws[1]}, groups={groups})"
+        )
+
+
+def _conv2d(input, weight, bias, stride, padding, dilation, groups, layer: str) -> Tensor:
+    input, weight = _t(input), _t(weight)
+    xs, ws = input.shape, weight.shape
+    _conv_checks(layer, xs, ws, 2, groups)
+    geo = _conv._geometry(xs, ws, stride, padding, dilation, groups, layer)
+    return _conv.Conv2d.apply(input, weight, _bias(bias, ws[0], layer), geo=geo)
+
+
+def _bias(bias, out_channels: int, layer: str):
+    if bias is None:
+        return None
+    if _shape(bias) != (out_channels,):
+        raise ShapeError(f"{layer}: bias must have shape ({out_channels},), got {_shape(bias)}")
+    return _t(bias)
+
+
+def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups: int = 1) -> Tensor:
+    """2-D cross-correlation of ``input`` (N, C, H, W) with ``weight`` (O, C/groups, kH, kW).
+
+    .. math:: y_{n,o,i,j} = b_o + \\sum_{c,a,b} w_{o,c,a,b}\\,
+              x_{n,\\,g(o)C/G + c,\\; s_0 i + d_0 a - p_0,\\; s_1 j + d_1 b - p_1}
+
+    ``padding`` is an int, a pair, ``'valid'`` (no padding) or ``'same'`` (output as
+    large as the input; stride 1; an odd total goes to the bottom/right, like PyTorch).
+    Output size H' = ⌊(H + 2p − d(k−1) − 1)/s⌋ + 1.
+
+    >>> import autograd_core as ac
+    >>> from autograd_core.nn import functional as F
+    >>> F.conv2d(ac.ones((1, 1, 4, 4)), ac.ones((2, 1, 3, 3)), padding=1).shape
+    (1, 2, 4, 4)
+    """
+    return _conv2d(input, weight, bias, stride, padding, dilation, groups, "conv2d")
+
+
+def _single(v, name: str, layer: str) -> int:
+    if isinstance(v, (tuple, list)):
+        if len(v) != 1:
+            raise ValueError(f"{layer}: {name} must be an int or a 1-tuple, got {v}")
+        v = v[0]
+    return int(v)
+
+
+def _conv1d(input, weight, bias, stride, padding, dilation, groups, layer: str) -> Tensor:
+    input, weight = _t(input), _t(weight)
+    xs, ws = input.shape, weight.shape
+    _conv_checks(layer, xs, ws, 1, groups)
+    s, d = _single(stride, "stride", layer), _single(dilation, "dilation", layer)
+    if isinstance(padding, str):
+        if padding == "valid":
+            lo = hi = 0
+        elif padding == "same":
+            if s != 1:
+                raise ValueError(f"{layer}: padding='same' needs stride 1, got {s}")
+            total = d * (ws[2] - 1)
+            lo, hi = total // 2, total - total // 2
+        else:
+            raise ValueError(f"{layer}: padding must be 'same', 'valid' or an int, got {padding!r}")
+    else:
+        lo = hi = _single(padding, "padding", layer)
+    span = d * (ws[2] - 1) + 1
+    if span > xs[2] + lo + hi:
+        raise ShapeError(
+            f"{layer}: kernel of size {span} (with dilation) is larger than the padded input "
+            f"length {xs[2] + lo + hi} (input shape {xs}, padding {(lo, hi)})"
+        )
+    geo = _conv._geometry(
+        (xs[0], xs[1], 1, xs[2]), (ws[0], ws[1], 1, ws[2]), (1, s), 0, (1, d), groups, layer
+    )
+    geo = geo._replace(padding=(0, 0, lo, hi))
+    b = _bias(bias, ws[0], layer)
+    out = _conv.Conv2d.apply(
+        input.reshape(xs[0], xs[1], 1, xs[2]), weight.reshape(ws[0], ws[1], 1, ws[2]), b, geo=geo
+    )
+    return out.reshape(out.shape[0], out.shape[1], out.shape[3])
+
+
+def conv1d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups: int = 1) -> Tensor:
+    """1-D cross-correlation of ``input`` (N, C, L) with ``weight`` (O, C/groups, k).
+
+    Same conventions as :func:`conv2d` (``padding`` may be ``'same'`` or ``'valid'``);
+    output length L' = ⌊(L + 2p − d(k−1) − 1)/s⌋ + 1.
+    """
+    return _conv1d(input, weight, bias, stride, padding, dilation, groups, "conv1d")
+
+
+# ---- pooling --------------------------------------------------------------------------------
+
+
+def _pool_checks(layer: str, xs, kernel_size, stride, padding, dilation=1):
+    if len(xs) != 4:
+        hint = " (add a batch axis, e.g. x[None], for a single image)" if len(xs) == 3 else ""
+        raise ShapeError(
+            f"{layer}: expected a 4-D input (N, C, H, W), got a {len(xs)}-D input of shape {xs}{hint}"
+        )
+    kh, kw = _conv._pair(kernel_size, "kernel_size", layer)
+    ph, pw = _conv._pair(padding, "padding", layer)
+    dh, dw = _conv._pair(dilation, "dilation", layer)
+    if min(kh, kw) < 1:
+        raise ValueError(f"{layer}: kernel_size must be positive, got {(kh, kw)}")
+    if stride is not None and not (isinstance(stride, (tuple, list)) and len(stride) == 0):
+        sh, sw = _conv._pair(stride, "stride", layer)
+        if min(sh, sw) < 1:
+            raise ValueError(f"{layer}: stride must be positive, got {(sh, sw)}")
+    if ph > kh // 2 or pw > kw // 2 or min(ph, pw) < 0:
+        raise ValueError(f"{layer}: padding {(ph, pw)} must be between 0 and half the kernel size {(kh, kw)}")
+    eh, ew = dh * (kh - 1) + 1, dw * (kw - 1) + 1
+    if eh > xs[2] + 2 * ph or ew > xs[3] + 2 * pw:
+        raise ShapeError(
+            f"{layer}: kernel {(eh, ew)} is larger than the padded input {(xs[2] + 2 * ph, xs[3] + 2 * pw)} "
+            f"(input shape {xs}, padding {(ph, pw)})"
+        )
+
+
+def _stride(stride, kernel_size):
+    if stride is None or (isinstance(stride, (tuple, list)) and len(stride) == 0):
+        return kernel_size  # PyTorch: the default stride is the kernel size
+    return stride
+
+
+def _max_pool2d(input, kernel_size, stride, padding, dilation, ceil_mode, return_indices, layer):
+    input = _t(input)
+    _pool_checks(layer, input.shape, kernel_size, stride, padding, dilation)
+    if ceil_mode:
+        raise NotImplementedError(f"{layer}: ceil_mode=True is not supported")
+    if return_indices:
+        raise NotImplementedError(f"{layer}: return_indices=True is not supported")
+    return ac.max_pool2d(input, kernel_size, _stride(stride, kernel_size), padding, dilation)
+
+
+def max_pool2d(
+    input,
+    kernel_size,
+    stride=None,
+    padding=0,
+    dilation=1,
+    ceil_mode: bool = False,
+    return_indices: bool = False,
+) -> Tensor:
+    """Maximum over each (dilated) window of ``input`` (N, C, H, W).
+
+    ``stride`` defaults to ``kernel_size``; padding counts as −∞. The gradient goes to
+    the first maximum of each window (row-major order), like PyTorch.
+    """
+    return _max_pool2d(input, kernel_size, stride, padding, dilation, ceil_mode, return_indices, "max_pool2d")
+
+
+def _avg_pool2d(input, kernel_size, stride, padding, ceil_mode, count_include_pad, divisor_override, layer):
+    input = _t(input)
+    _pool_checks(layer, input.shape, kernel_size, stride, padding)
+    if ceil_mode:
+        raise NotImplementedError(f"{layer}: ceil_mode=True is not supported")
+    return ac.avg_pool2d(
+        input,
+        kernel_size,
+        _stride(stride, kernel_size),
+        padding,
+        count_include_pad=count_include_pad,
+        divisor_override=divisor_override,
+    )
+
+
+def avg_pool2d(
+    input,
+    kernel_size,
+    stride=None,
+    padding=0,
+    ceil_mode: bool = False,
+    count_include_pad: bool = True,
+    divisor_override=None,
+) -> Tensor:
+    """Mean over each window of ``input`` (N, C, H, W).
+
+    ``count_include_pad=True`` (PyTorch's default) divides by the full window size
+    k_h·k_w; ``False`` divides by the number of real (unpadded) elements;
+    ``divisor_override`` divides by that number instead.
+    """
+    return _avg_pool2d(
+        input, kernel_size, stride, padding, ceil_mode, count_include_pad, divisor_override, "avg_pool2d"
+    )
+
+
+def _adaptive_avg_pool2d(input, output_size, layer):
+    input = _t(input)
+    xs = input.shape
+    if len(xs) != 4:
+        raise ShapeError(f"{layer}: expected a 4-D input (N, C, H, W), got a {len(xs)}-D input of shape {xs}")
+    if isinstance(output_size, (int, np.integer)):
+        output_size = (int(output_size), int(output_size))
+    oh, ow = output_size
+    oh, ow = xs[2] if oh is None else oh, xs[3] if ow is None else ow
+    if oh < 1 or ow < 1:
+        raise ValueError(f"{layer}: output_size must be positive, got {output_size}")
+    return ac.adaptive_avg_pool2d(input, (oh, ow))
+
+
+def adaptive_avg_pool2d(input, output_size) -> Tensor:
+    """Average-pool ``input`` (N, C, H, W) to ``output_size`` (an int, a pair; ``None`` keeps an axis).
+
+    Output cell i along an axis of length n averages the input over
+    [⌊i·n/o⌋, ⌈(i+1)·n/o⌉), PyTorch's bins.
+    """
+    return _adaptive_avg_pool2d(input, output_size, "adaptive_avg_pool2d")
+
+
+# ---- normalisation --------------------------------------------------------------------------
+
+
+def _update_running(buf, batch_value: np.ndarray, momentum: float) -> None:
+    """buf ← (1 − momentum)·buf + momentum·batch_value, in place (a Tensor or an ndarray)."""
+    if isinstance(buf, Tensor):
+        with ac.no_grad():
+            buf *= 1.0 - momentum
+            buf += (momentum * batch_value).astype(buf.dtype, copy=False)
+    else:
+        buf *= 1.0 - momentum
+        buf += momentum * batch_value
+
+
+def _batch_norm(input, running_mean, running_var, weight, bias, training, momentum, eps, layer):
+    input = _t(input)
+    xs = input.shape
+    if len(xs) < 2:
+        raise ShapeError(f"{layer}: expected an input of at least 2 dimensions (N, C, ...), got shape {xs}")
+    c = xs[1]
+    for name, v in (
+        ("running_mean", running_mean),
+        ("running_var", running_var),
+        ("weight", weight),
+        ("bias", bias),
+    ):
+        if v is not None and _shape(v) != (c,):
+            raise ShapeError(
+                f"{layer}: input of shape {xs} has {c} channels but {name} has shape {_shape(v)}"
+            )
+    if input.dtype.kind != "f":
+        raise DTypeError(f"{layer}: expected a floating-point input, got dtype {input.dtype}")
+    axes = (0,) + tuple(range(2, len(xs)))
+    bshape = (1, c) + (1,) * (len(xs) - 2)
+    if training:
+        count = math.prod(xs) // c
+        if count < 2:
+            raise ValueError(
+                f"{layer}: expected more than 1 value per channel when training, got input of shape {xs}"
+            )
+        mean = input.mean(axis=axes, keepdims=True)
+        centred = input - mean
+        var = (centred * centred).mean(axis=axes, keepdims=True)
+        if running_mean is not None:
+            _update_running(running_mean, mean.data.reshape(c), momentum)
+        if running_var is not None:
+            _update_running(running_var, var.data.reshape(c) * (count / (count - 1)), momentum)
+    else:
+        if running_mean is None or running_var is None:
+            raise ValueError(f"{layer}: running_mean and running_var are needed when training=False")
+        rm = running_mean.data if isinstance(running_mean, Tensor) else np.asarray(running_mean)
+        rv = running_var.data if isinstance(running_var, Tensor) else np.asarray(running_var)
+        # copies: a later training step updates the buffers in place, and a graph built
+        # here must keep the values it saw
+        centred = input - rm.astype(input.dtype).reshape(bshape)
+        var = rv.astype(input.dtype).reshape(bshape)
+    # (x - mean) / sqrt(var + eps): composed, so any order of derivative works
+    out = centred * (var + eps) ** -0.5
+    if weight is not None:
+        out = out * _t(weight).reshape(bshape)
+    if bias is not None:
+        out = out + _t(bias).reshape(bshape)
+    return out
+
+
+def batch_norm(
+    input,
+    running_mean,
+    running_var,
+    weight=None,
+    bias=None,
+    training: bool = False,
+    momentum: float = 0.1,
+    eps: float = 1e-5,
+) -> Tensor:
+    """Batch normalisation over every axis but the channel axis 1 of ``input`` (N, C, ...).
+
+    .. math:: y = \\frac{x - \\mu}{\\sqrt{\\sigma^2 + \\epsilon}}\\,\\gamma + \\beta
+
+    In training mode μ and σ² (biased) are the batch statistics, and ``running_mean``
+    / ``running_var`` (when given) are updated **in place** as
+    r ← (1 − momentum)·r + momentum·s, with the *unbiased* batch variance for
+    ``running_var`` (PyTorch's rule). Otherwise the running statistics normalise.
+    """
+    return _batch_norm(input, running_mean, running_var, weight, bias, training, momentum, eps, "batch_norm")
+
+
+def _normalized_shape(normalized_shape) -> tuple[int, ...]:
+    if isinstance(normalized_shape, (int, np.integer)):
+        return (int(normalized_shape),)
+    return tuple(int(s) for s in normalized_shape)
+
+
+def _layer_norm(input, normalized_shape, weight, bias, eps, layer):
+    input = _t(input)
+    ns = _normalized_shape(normalized_shape)
+    xs = input.shape
+    k = len(ns)
+    if k == 0 or len(xs) < k or xs[len(xs) - k :] != ns:
+        raise ShapeError(
+            f"{layer}: input of shape {xs} does not end with normalized_shape {ns} "
+            f"(expected input of shape (*, {', '.join(map(str, ns))}))"
+        )
+    for name, v in (("weight", weight), ("bias", bias)):
+        if v is not None and _shape(v) != ns:
+            raise ShapeError(f"{layer}: {name} must have shape {ns}, got {_shape(v)}")
+    axes = tuple(range(-k, 0))
+    mean = input.mean(axis=axes, keepdims=True)
+    centred = input - mean
+    var = (centred * centred).mean(axis=axes, keepdims=True)
+    out = centred * (var + eps) ** -0.5
+    if weight is not None:
+        out = out * weight
+    if bias is not None:
+        out = out + bias
+    return out
+
+
+def layer_norm(input, normalized_shape, weight=None, bias=None, eps: float = 1e-5) -> Tensor:
+    """Normalise over the trailing ``normalized_shape`` axes (biased variance), then scale and shift.
+
+    .. math:: y = \\frac{x - \\mathrm{E}[x]}{\\sqrt{\\mathrm{Var}[x] + \\epsilon}}\\,\\gamma + \\beta
+    """
+    return _layer_norm(input, normalized_shape, weight, bias, eps, "layer_norm")
+
+
+# ---- embedding --------------------------------------------------------------------------------
+
+
+class EmbeddingGather(Op):
+    """``weight[index]`` (rows); backward scatters into zero rows, skipping ``padding_idx``."""
+
+    name = "embedding"
+
+    def forward(self, weight, index, padding_idx):
+        self.ctx = (weight.shape[0], index, padding_idx)
+        return weight[index]
+
+    def backward(self, grad):
+        rows, index, padding_idx = self.ctx
+        if padding_idx is not None:
+            grad = grad * (index != padding_idx)[..., None]
+        return EmbeddingScatter.fn(grad, index=index, rows=rows)
+
+
+class EmbeddingScatter(Op):
+    """Sum the rows of ``grad`` (…, D) into a (rows, D) zero matrix at ``index``; backward gathers."""
+
+    name = "embedding_backward"
+
+    def forward(self, grad, index, rows):
+        self.ctx = index
+        d = grad.shape[-1]
+        out = np.zeros((rows, d), dtype=grad.dtype)
+        np.add.at(out, index.reshape(-1), grad.reshape(-1, d))
+        return out
+
+    def backward(self, v):
+        return EmbeddingGather.fn(v, index=self.ctx, padding_idx=None)
+
+
+def _embedding(input, weight, padding_idx, layer):
+    weight = _t(weight)
+    index = input.data if isinstance(input, Tensor) else np.asarray(input)
+    if index.dtype.kind not in "iu":
+        raise DTypeError(f"{layer}: indices must be integers, got dtype {index.dtype}")
+    if weight.ndim != 2:
+        raise ShapeError(
+            f"{layer}: weight must be 2-D (num_embeddings, embedding_dim), got shape {weight.shape}"
+        )
+    n = weight.shape[0]
+    if index.size and (index.min() < 0 or index.max() >= n):
+        bad = index.min() if index.min() < 0 else index.max()
+        raise IndexError(
+            f"{layer}: index {bad} is out of range for {n} embeddings (indices of shape {index.shape})"
+        )
+    if padding_idx is not None:
+        padding_idx = int(padding_idx)
+        if not -n <= padding_idx < n:
+            raise ValueError(f"{layer}: padding_idx {padding_idx} must be within num_embeddings {n}")
+        padding_idx %= n
+    return EmbeddingGather.apply(weight, index=index.astype(np.intp, copy=False), padding_idx=padding_idx)
+
+
+def embedding(input, weight, padding_idx: int | None = None) -> Tensor:
+    """Look up rows of ``weight`` (num_embeddings, dim) for the integer ``input`` (any shape).
+
+    Output shape ``input.shape + (dim,)``. Rows used several times accumulate their
+    gradients; the gradient of row ``padding_idx`` is always zero (its value is returned
+    unchanged, whatever it is).
+    """
+    return _embedding(input, weight, padding_idx, "embedding")
+
+
+# ---- padding ------------------------------------------------------------------------------------
+
+_PAD_MODES = {"constant": "constant", "reflect": "reflect", "replicate": "edge", "circular": "wrap"}
+
+
+def pad(input, pad: Sequence[int], mode: str = "constant", value: float | None = None) -> Tensor:
+    """Pad (or, with negative amounts, crop) the trailing axes of ``input``.
+
+    ``pad`` lists (before, after) pairs starting from the **last** axis, PyTorch's
+    order: ``(left, right)`` pads the last axis, ``(left, right, top, bottom)`` the last
+    two. Modes ``'constant'`` (``value``, default 0), ``'reflect'``, ``'replicate'``
+    and ``'circular'``.
+
+    >>> import autograd_core as ac
+    >>> from autograd_core.nn import functional as F
+    >>> F.pad(ac.ones((1, 2)), (1, 2)).tolist()
+    [[0.0, 1.0, 1.0, 0.0, 0.0]]
+    """
+    input = _t(input)
+    pad = tuple(int(p) for p in pad)
+    nd = input.ndim
+    if len(pad) % 2 or len(pad) // 2 > nd:
+        raise ValueError(
+            f"pad: pad must hold an even number of values, at most 2 per axis; got {pad} for input of shape {input.shape}"
+        )
+    if mode not in _PAD_MODES:
+        raise ValueError(f"pad: mode must be one of {sorted(_PAD_MODES)}, got {mode!r}")
+    if mode != "constant" and value not in (None, 0):
+        raise ValueError(
+            f"pad: value is only used with mode='constant', got value={value} with mode={mode!r}"
+        )
+    pairs = [(0, 0)] * nd
+    for i in range(len(pad) // 2):
+        pairs[nd - 1 - i] = (pad[2 * i], pad[2 * i + 1])
+    crop = tuple(slice(max(-b, 0), input.shape[a] - max(-e, 0)) for a, (b, e) in enumerate(pairs))
+    if any(b < 0 or e < 0 for b, e in pairs):
+        if any(s.start >= s.stop for s in crop):
+            raise ValueError(
+                f"pad: negative padding {pad} removes every element of an axis of shape {input.shape}"
+            )
+        input = input[crop]
+    pos = [(max(b, 0), max(e, 0)) for b, e in pairs]
+    if not any(b or e for b, e in pos):
+        return input if any(b or e for b, e in pairs) else ac.clone(input)
+    if mode == "constant":
+        return ac.pad(input, pos, mode="constant", constant_values=0 if value is None else value)
+    for a, (b, e) in enumerate(pos):
+        if mode == "reflect" and (b >= input.shape[a] or e >= input.shape[a]):
+            raise ValueError(
+                f"pad: reflect padding {(b, e)} must be smaller than the axis size {input.shape[a]} "
+                f"(input shape {input.shape})"
+            )
+    return ac.pad(input, pos, mode=_PAD_MODES[mode])
+
+
+# ---- attention ------------------------------------------------------------------------------------
+
+
+def _dropout(x: Tensor, p: float, training: bool = True) -> Tensor:
+    if not training or p == 0.0:
+        return x
+    if p == 1.0:
+        return x * np.zeros(x.shape, x.dtype)
+    keep = get_rng().random(x.shape) >= p
+    return x * np.where(keep, 1.0 / (1.0 - p), 0.0).astype(x.dtype)
+
+
+def _attention(
+    query,
+    key,
+    value,
+    allowed: np.ndarray | None,
+    additive,
+    dropout_p: float,
+    is_causal: bool,
+    scale: float | None,
+    layer: str,
+):
+    """softmax(q kᵀ·scale + additive, masked to ``allowed``) v; returns (output, weights).
+
+    A query row with no allowed key gets zero weights (instead of the NaN of 0/0).
+    """
+    q, k, v = _t(query), _t(key), _t(value)
+    _attention_shape(q, k, v, layer)
+    L, S = q.shape[-2], k.shape[-2]
+    scale = 1.0 / math.sqrt(q.shape[-1]) if scale is None else scale
+    scores = (q @ ac.swapaxes(k, -1, -2)) * scale
+    sshape = scores.shape
+    if is_causal:
+        causal = np.tril(np.ones((L, S), dtype=bool))
+        allowed = causal if allowed is None else allowed & causal
+    if additive is not None:
+        scores = scores + additive
+    dead = None
+    if allowed is not None:
+        allowed = np.broadcast_to(allowed, sshape)
+        dead = ~allowed.any(axis=-1, keepdims=True)
+        if dead.any():
+            allowed = allowed | dead
+        else:
+            dead = None
+        scores = ac.where(allowed, scores, -np.inf)
+    weights = ac.softmax(scores, axis=-1)
+    if dead is not None:
+        weights = weights * ~dead
+    weights = _dropout(weights, dropout_p)
+    return weights @ v, weights
+
+
+def _attention_shape(q, k, v, layer: str) -> tuple[int, ...]:
+    """Check query (..., L, E), key (..., S, E), value (..., S, Ev); the weights' shape (..., L, S)."""
+    if q.ndim < 2 or k.ndim < 2 or v.ndim < 2:
+        raise ShapeError(
+            f"{layer}: query, key and value need at least 2 dimensions (..., L, E), got shapes "
+            f"{q.shape}, {k.shape}, {v.shape}"
+        )
+    if q.shape[-1] != k.shape[-1] or k.shape[-2] != v.shape[-2]:
+        raise ShapeError(
+            f"{layer}: query (..., L, E), key (..., S, E) and value (..., S, Ev) disagree: shapes "
+            f"{q.shape}, {k.shape}, {v.shape}"
+        )
+    try:
+        batch = np.broadcast_shapes(q.shape[:-2], k.shape[:-2], v.shape[:-2])
+    except ValueError:
+        raise ShapeError(
+            f"{layer}: the batch axes of query, key and value do not broadcast: shapes "
+            f"{q.shape}, {k.shape}, {v.shape}"
+        ) from None
+    return batch + (q.shape[-2], k.shape[-2])
+
+
+def _split_mask(attn_mask, sshape, dtype, layer: str, name: str = "attn_mask"):
+    """A mask -> (allowed bool array or None, additive float tensor/array or None)."""
+    if attn_mask is None:
+        return None, None
+    m = attn_mask.data if isinstance(attn_mask, Tensor) else np.asarray(attn_mask)
+    try:
+        ok = np.broadcast_shapes(m.shape, sshape) == tuple(sshape)
+    except ValueError:
+        ok = False
+    if not ok:
+        raise ShapeError(
+            f"{layer}: {name} of shape {m.shape} cannot be broadcast to the attention weights' "
+            f"shape {tuple(sshape)} (..., L, S)"
+        )
+    if m.dtype == bool:
+        return m, None
+    if m.dtype.kind != "f":
+        raise DTypeError(f"{layer}: {name} must be bool or floating point, got dtype {m.dtype}")
+    neg = np.isneginf(m)
+    if neg.any():  # -inf entries block keys; the rest add
+        add = ac.where(~neg, attn_mask, 0.0) if isinstance(attn_mask, Tensor) else np.where(neg, 0.0, m)
+        return ~neg, add
+    return None, attn_mask if isinstance(attn_mask, Tensor) else m.astype(dtype, copy=False)
+
+
+def scaled_dot_product_attention(
+    query,
+    key,
+    value,
+    attn_mask=None,
+    dropout_p: float = 0.0,
+    is_causal: bool = False,
+    scale: float | None = None,
+) -> Tensor:
+    """softmax(Q Kᵀ · scale + mask) V for query (..., L, E), key (..., S, E), value (..., S, Ev).
+
+    ``scale`` defaults to 1/√E. ``attn_mask`` broadcasts to (..., L, S): a **bool** mask
+    says which keys take part (True = attend, PyTorch's convention); a **float** mask
+    is added to the scores (−∞ blocks). ``is_causal=True`` lets query i see keys
+    j ≤ i (cannot be combined with ``attn_mask``, like PyTorch). ``dropout_p`` drops
+    attention weights (always applied when positive, as in PyTorch's function).
+    A query that may attend to no key gets a zero output instead of NaN.
+    """
+    if attn_mask is not None and is_causal:
+        raise ValueError("scaled_dot_product_attention: pass either attn_mask or is_causal=True, not both")
+    if not 0.0 <= dropout_p <= 1.0:
+        raise ValueError(f"scaled_dot_product_attention: dropout_p must be in [0, 1], got {dropout_p}")
+    q, k = _t(query), _t(key)
+    sshape = _attention_shape(q, k, _t(value), "scaled_dot_product_attention")
+    allowed, additive = _split_mask(attn_mask, sshape, q.dtype, "scaled_dot_product_attention")
+    out, _ = _attention(
+        q, k, value, allowed, additive, dropout_p, is_causal, scale, "scaled_dot_product_attention"
+    )
+    return out

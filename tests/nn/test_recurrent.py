@@ -1,0 +1,289 @@
+"""RNN / LSTM / GRU and their cells against a step-by-step NumPy reference written
+from PyTorch's documented formulas; gradients by BPTT in closed form and gradcheck."""
+
+import math
+
+import numpy as np
+import pytest
+
+import autograd_core as ac
+from autograd_core import nn
+from autograd_core.errors import ShapeError
+from autograd_core.testing import gradcheck
+
+
+def sigmoid(z):
+    return 1 / (1 + np.exp(-z))
+
+
+def ref_step(mode, x, h, c, w_ih, w_hh, b_ih, b_hh):
+    """One time step, PyTorch's equations (gate order LSTM i,f,g,o; GRU r,z,n)."""
+    H = w_hh.shape[1]
+    gi = x @ w_ih.T + b_ih
+    gh = h @ w_hh.T + b_hh
+    if mode in ("tanh", "relu"):
+        pre = gi + gh
+        return (np.tanh(pre) if mode == "tanh" else np.maximum(pre, 0)), None
+    if mode == "LSTM":
+        g = gi + gh
+        i, f, gg, o = (
+            sigmoid(g[:, :H]),
+            sigmoid(g[:, H : 2 * H]),
+            np.tanh(g[:, 2 * H : 3 * H]),
+            sigmoid(g[:, 3 * H :]),
+        )
+        c = f * c + i * gg
+        return o * np.tanh(c), c
+    r = sigmoid(gi[:, :H] + gh[:, :H])
+    z = sigmoid(gi[:, H : 2 * H] + gh[:, H : 2 * H])
+    n = np.tanh(gi[:, 2 * H :] + r * gh[:, 2 * H :])
+    return (1 - z) * n + z * h, None
+
+
+def ref_rnn(mode, params, x, num_layers, bidirectional, h0=None, c0=None):
+    """x (L, N, F) -> (output, h_n, c_n) from ``params`` (name -> array, PyTorch names)."""
+    D = 2 if bidirectional else 1
+    L, N = x.shape[:2]
+    H = params["weight_hh_l0"].shape[1]
+    h_n, c_n = [], []
+    inp = x
+    for k in range(num_layers):
+        outs = []
+        for d in range(D):
+            sfx = f"_l{k}" + ("_reverse" if d else "")
+            w = [params[n + sfx] for n in ("weight_ih", "weight_hh", "bias_ih", "bias_hh")]
+            h = np.zeros((N, H)) if h0 is None else h0[k * D + d]
+            c = np.zeros((N, H)) if c0 is None else c0[k * D + d]
+            ys = [None] * L
+            for t in reversed(range(L)) if d else range(L):
+                h, c = ref_step(mode, inp[t], h, c, *w)
+                ys[t] = h
+            outs.append(np.stack(ys))
+            h_n.append(h)
+            c_n.append(c)
+        inp = np.concatenate(outs, axis=-1)
+    return inp, np.stack(h_n), (np.stack(c_n) if mode == "LSTM" else None)
+
+
+def _build(cls_name, **kw):
+    ac.manual_seed(0)
+    if cls_name in ("tanh", "relu"):
+        return nn.RNN(3, 4, nonlinearity=cls_name, dtype=np.float64, **kw)
+    return getattr(nn, cls_name)(3, 4, dtype=np.float64, **kw)
+
+
+def _params(m):
+    return {n: p.data for n, p in m.named_parameters()}
+
+
+MODES = ["tanh", "relu", "LSTM", "GRU"]
+LAYOUTS = [
+    dict(num_layers=1, bidirectional=False, batch_first=False),
+    dict(num_layers=2, bidirectional=False, batch_first=True),
+    dict(num_layers=2, bidirectional=True, batch_first=False),
+    dict(num_layers=1, bidirectional=True, batch_first=True),
+]
+
+
+@pytest.mark.parametrize("mode", MODES)
+@pytest.mark.parametrize("layout", LAYOUTS)
+def test_recurrent_layers_match_the_step_by_step_reference(mode, layout):
+    m = _build(mode, **layout)
+    rng = np.random.default_rng(1)
+    x = rng.normal(size=(5, 2, 3))  # (L, N, F)
+    D = 2 if layout["bidirectional"] else 1
+    h0 = rng.normal(size=(layout["num_layers"] * D, 2, 4))
+    c0 = rng.normal(size=h0.shape)
+    inp = np.swapaxes(x, 0, 1) if layout["batch_first"] else x
+    hx = (h0, c0) if mode == "LSTM" else h0
+    out, state = m(inp, hx)
+    ref_out, ref_h, ref_c = ref_rnn(
+        mode, _params(m), x, layout["num_layers"], layout["bidirectional"], h0, c0
+    )
+    if layout["batch_first"]:
+        ref_out = np.swapaxes(ref_out, 0, 1)
+    np.testing.assert_allclose(out.data, ref_out, atol=1e-12)
+    h_n = state[0] if mode == "LSTM" else state
+    np.testing.assert_allclose(h_n.data, ref_h, atol=1e-12)
+    if mode == "LSTM":
+        np.testing.assert_allclose(state[1].data, ref_c, atol=1e-12)
+    # zero initial states by default
+    out0, _ = m(inp)
+    ref0, _, _ = ref_rnn(mode, _params(m), x, layout["num_layers"], layout["bidirectional"])
+    np.testing.assert_allclose(
+        out0.data, np.swapaxes(ref0, 0, 1) if layout["batch_first"] else ref0, atol=1e-12
+    )
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_unbatched_sequence_equals_batch_of_one(mode):
+    m = _build(mode, num_layers=2, bidirectional=True)
+    x = np.random.default_rng(2).normal(size=(6, 3))
+    out, state = m(x)
+    out_b, state_b = m(x[:, None, :])
+    assert out.shape == (6, 8)
+    np.testing.assert_allclose(out.data, out_b.data[:, 0], atol=1e-14)
+    h = state[0] if mode == "LSTM" else state
+    hb = state_b[0] if mode == "LSTM" else state_b
+    assert h.shape == (4, 4)
+    np.testing.assert_allclose(h.data, hb.data[:, 0], atol=1e-14)
+
+
+def test_elman_rnn_gradients_match_closed_form_bptt():
+    m = _build("tanh")
+    p = _params(m)
+    rng = np.random.default_rng(3)
+    x = rng.normal(size=(6, 2, 3))
+    xt = ac.tensor(x, requires_grad=True)
+    out, h_n = m(xt)
+    g_out = rng.normal(size=out.shape)
+    (out * g_out).sum().backward()
+    # forward, keeping the states
+    hs = [np.zeros((2, 4))]
+    for t in range(6):
+        hs.append(
+            np.tanh(
+                x[t] @ p["weight_ih_l0"].T + p["bias_ih_l0"] + hs[-1] @ p["weight_hh_l0"].T + p["bias_hh_l0"]
+            )
+        )
+    # back-propagation through time: δ_t = (g_t + δ_{t+1} W_hh ... ) ⊙ (1 − h_t²)
+    gW_ih, gW_hh, gb = np.zeros((4, 3)), np.zeros((4, 4)), np.zeros(4)
+    gx = np.zeros_like(x)
+    carry = np.zeros((2, 4))
+    for t in reversed(range(6)):
+        delta = (g_out[t] + carry) * (1 - hs[t + 1] ** 2)
+        gW_ih += delta.T @ x[t]
+        gW_hh += delta.T @ hs[t]
+        gb += delta.sum(axis=0)
+        gx[t] = delta @ p["weight_ih_l0"]
+        carry = delta @ p["weight_hh_l0"]
+    np.testing.assert_allclose(xt.grad.data, gx, atol=1e-12)
+    np.testing.assert_allclose(m.weight_ih_l0.grad.data, gW_ih, atol=1e-12)
+    np.testing.assert_allclose(m.weight_hh_l0.grad.data, gW_hh, atol=1e-12)
+    np.testing.assert_allclose(m.bias_ih_l0.grad.data, gb, atol=1e-12)
+    np.testing.assert_allclose(m.bias_hh_l0.grad.data, gb, atol=1e-12)
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_recurrent_gradcheck_inputs_states_and_parameters(mode):
+    ac.manual_seed(4)
+    kw = dict(num_layers=2, bidirectional=True, dtype=np.float64)
+    if mode in ("tanh", "relu"):
+        m = nn.RNN(2, 3, nonlinearity=mode, **kw)
+    else:
+        m = getattr(nn, mode)(2, 3, **kw)
+    rng = np.random.default_rng(5)
+    x = ac.tensor(rng.normal(size=(3, 2, 2)), requires_grad=True)
+    h0 = ac.tensor(rng.normal(size=(4, 2, 3)) * 0.5, requires_grad=True)
+    c0 = ac.tensor(rng.normal(size=(4, 2, 3)) * 0.5, requires_grad=True)
+    params = list(m.parameters())
+    if mode == "LSTM":
+
+        def f(x, h0, c0, *ps):
+            out, (h, c) = m(x, (h0, c0))
+            return out, h, c
+
+        assert gradcheck(f, [x, h0, c0, *params])
+    else:
+
+        def g(x, h0, *ps):
+            out, h = m(x, h0)
+            return out, h
+
+        assert gradcheck(g, [x, h0, *params])
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_cells_match_one_step_of_the_reference(mode):
+    ac.manual_seed(6)
+    if mode in ("tanh", "relu"):
+        cell = nn.RNNCell(3, 4, nonlinearity=mode, dtype=np.float64)
+    else:
+        cell = getattr(nn, f"{mode}Cell")(3, 4, dtype=np.float64)
+    assert [n for n, _ in cell.named_parameters()] == ["weight_ih", "weight_hh", "bias_ih", "bias_hh"]
+    gates = {"LSTM": 4, "GRU": 3}.get(mode, 1)
+    assert cell.weight_ih.shape == (gates * 4, 3) and cell.weight_hh.shape == (gates * 4, 4)
+    rng = np.random.default_rng(7)
+    x, h, c = rng.normal(size=(2, 3)), rng.normal(size=(2, 4)), rng.normal(size=(2, 4))
+    w = [p.data for p in cell.parameters()]
+    ref_h, ref_c = ref_step(mode, x, h, c, *w)
+    if mode == "LSTM":
+        hh, cc = cell(x, (h, c))
+        np.testing.assert_allclose(cc.data, ref_c, atol=1e-12)
+        h1, c1 = cell(x[0], (h[0], c[0]))  # unbatched
+        np.testing.assert_allclose(h1.data, ref_h[0], atol=1e-12)
+        assert gradcheck(
+            lambda x, *ps: cell(x, (h, c)), [ac.tensor(x, requires_grad=True), *cell.parameters()]
+        )
+    else:
+        hh = cell(x, h)
+        np.testing.assert_allclose(cell(x[1], h[1]).data, ref_h[1], atol=1e-12)
+        assert gradcheck(lambda x, *ps: cell(x, h), [ac.tensor(x, requires_grad=True), *cell.parameters()])
+    np.testing.assert_allclose(hh.data, ref_h, atol=1e-12)
+    zero_state = cell(x)[0] if mode == "LSTM" else cell(x)
+    ref_zero, _ = ref_step(mode, x, np.zeros((2, 4)), np.zeros((2, 4)), *w)
+    np.testing.assert_allclose(zero_state.data, ref_zero, atol=1e-12)
+
+
+def test_parameter_names_shapes_and_init_follow_pytorch():
+    ac.manual_seed(8)
+    lstm = nn.LSTM(10, 20, num_layers=2, bidirectional=True)
+    shapes = {n: p.shape for n, p in lstm.named_parameters()}
+    assert list(shapes)[:5] == [
+        "weight_ih_l0",
+        "weight_hh_l0",
+        "bias_ih_l0",
+        "bias_hh_l0",
+        "weight_ih_l0_reverse",
+    ]
+    assert shapes["weight_ih_l0"] == (80, 10) and shapes["weight_hh_l0"] == (80, 20)
+    assert shapes["weight_ih_l1"] == (80, 40) and shapes["bias_hh_l1_reverse"] == (80,)
+    assert len(shapes) == 16
+    bound = 1 / math.sqrt(20)
+    for p in lstm.parameters():
+        assert p.dtype == np.float32 and np.abs(p.data).max() <= bound
+    gru = nn.GRU(5, 6, bias=False)
+    assert [n for n, _ in gru.named_parameters()] == ["weight_ih_l0", "weight_hh_l0"]
+    assert gru.weight_ih_l0.shape == (18, 5)
+    assert "LSTM(10, 20, num_layers=2, bidirectional=True)" == repr(lstm)
+
+
+def test_dropout_between_layers_only_in_training():
+    ac.manual_seed(9)
+    m = nn.LSTM(3, 4, num_layers=2, dropout=1.0, dtype=np.float64)
+    x1, x2 = np.random.default_rng(10).normal(size=(2, 5, 2, 3))
+    # dropout p=1 zeroes layer 0's output: layer 1 (and so the output) no longer depends on x
+    np.testing.assert_allclose(m(x1)[0].data, m(x2)[0].data)
+    m.eval()
+    assert not np.allclose(m(x1)[0].data, m(x2)[0].data)
+    ref, _, _ = ref_rnn("LSTM", _params(m), x1, 2, False)
+    np.testing.assert_allclose(m(x1)[0].data, ref, atol=1e-12)
+
+
+def test_state_dict_round_trip_between_instances():
+    a, b = nn.GRU(3, 4, num_layers=2), nn.GRU(3, 4, num_layers=2)
+    b.load_state_dict(a.state_dict())
+    x = ac.randn(5, 2, 3)
+    np.testing.assert_array_equal(a(x)[0].data, b(x)[0].data)
+
+
+def test_recurrent_errors_name_the_layer_and_shapes():
+    lstm = nn.LSTM(4, 8)
+    with pytest.raises(ShapeError, match=r"LSTM: input of shape \(5, 2, 3\) has 3 features.*input_size=4"):
+        lstm(ac.zeros((5, 2, 3)))
+    with pytest.raises(ShapeError, match=r"LSTM: expected a 3-D input \(L, N, H_in\).*4-D input"):
+        lstm(ac.zeros((5, 2, 3, 4)))
+    with pytest.raises(ShapeError, match=r"GRU: expected a 3-D input \(N, L, H_in\)"):
+        nn.GRU(4, 8, batch_first=True)(ac.zeros(4))
+    with pytest.raises(ShapeError, match=r"LSTM: h_0 must have shape \(1, 2, 8\).*got \(2, 2, 8\)"):
+        lstm(ac.zeros((5, 2, 4)), (ac.zeros((2, 2, 8)), ac.zeros((1, 2, 8))))
+    with pytest.raises(TypeError, match=r"LSTM: hx must be a tuple \(h_0, c_0\)"):
+        lstm(ac.zeros((5, 2, 4)), ac.zeros((1, 2, 8)))
+    with pytest.raises(ShapeError, match=r"RNN: h_0 must have shape \(2, 3, 8\)"):
+        nn.RNN(4, 8, num_layers=2)(ac.zeros((5, 3, 4)), ac.zeros((2, 8)))
+    with pytest.raises(ShapeError, match=r"GRUCell: input of shape \(2, 5\) has 5 features.*input_size=4"):
+        nn.GRUCell(4, 3)(ac.zeros((2, 5)))
+    with pytest.raises(ShapeError, match=r"LSTMCell: h must have shape \(2, 3\)"):
+        nn.LSTMCell(4, 3)(ac.zeros((2, 4)), (ac.zeros((3, 3)), ac.zeros((2, 3))))
+    with pytest.raises(ValueError, match="nonlinearity"):
+        nn.RNN(2, 2, nonlinearity="sigmoid")
