@@ -181,12 +181,16 @@ class Op:
                 ad = a.data
                 ra = a._rg
             else:
+                if a.__class__ not in _PLAIN_OPERANDS:
+                    a = as_operand(a)
                 ad = a
                 ra = False
             if isinstance(b, Tensor):
                 bd = b.data
                 rb = b._rg
             else:
+                if b.__class__ not in _PLAIN_OPERANDS:
+                    b = as_operand(b)  # NumPy scalars, lists ... (callers may skip it)
                 bd = b
                 rb = False
             try:  # (free in CPython 3.11+ unless something is raised)
@@ -226,6 +230,8 @@ class Op:
                 ad = a.data
                 ra = a._rg
             else:
+                if a.__class__ not in _PLAIN_OPERANDS:
+                    a = as_operand(a)
                 ad = a
                 ra = False
             try:
@@ -451,7 +457,7 @@ class Op:
         return f"<{self.name}>"
 
 
-from .tensor import Tensor, _last_write, modified_since, next_tick, version_box  # noqa: E402  (Tensor needs Op, Op needs Tensor)
+from .tensor import _PLAIN_OPERANDS, Tensor, _last_write, as_operand, modified_since, next_tick, version_box  # noqa: E402  (Tensor needs Op, Op needs Tensor)
 
 _apply_function = Op.apply.__func__
 

@@ -171,15 +171,15 @@ def positive(a):
     return a if isinstance(a, Tensor) else _make(np.asarray(a))
 
 
-Tensor.__add__ = lambda self, other: Add.apply(self, as_operand(other))
+Tensor.__add__ = lambda self, other: Add.apply(self, other)  # apply normalises other
 Tensor.__radd__ = _radd
-Tensor.__sub__ = lambda self, other: Sub.apply(self, as_operand(other))
+Tensor.__sub__ = lambda self, other: Sub.apply(self, other)  # apply normalises other
 Tensor.__rsub__ = _rsub
-Tensor.__mul__ = lambda self, other: Mul.apply(self, as_operand(other))
+Tensor.__mul__ = lambda self, other: Mul.apply(self, other)  # apply normalises other
 Tensor.__rmul__ = _rmul
-Tensor.__truediv__ = lambda self, other: Div.apply(self, as_operand(other))
+Tensor.__truediv__ = lambda self, other: Div.apply(self, other)  # apply normalises other
 Tensor.__rtruediv__ = _rtruediv
-Tensor.__pow__ = lambda self, other: Pow.apply(self, as_operand(other))
+Tensor.__pow__ = lambda self, other: Pow.apply(self, other)  # apply normalises other
 Tensor.__rpow__ = _rpow
 Tensor.__neg__ = lambda self: Neg.apply(self)
 Tensor.__pos__ = lambda self: self

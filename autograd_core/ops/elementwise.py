@@ -21,7 +21,7 @@ from .arithmetic import tangent_sum
 
 def _unary(op_cls, name, ufunc=None, doc=""):
     def fn(x):
-        return op_cls.apply(as_operand(x))
+        return op_cls.apply(x)  # apply normalises non-Tensor operands
 
     fn.__name__ = name
     fn.__doc__ = doc
