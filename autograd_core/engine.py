@@ -202,7 +202,10 @@ def _execute(roots, seeds, retain_graph, create_graph, inputs):
                 else:
                     gs = node.backward(g, *saved)
                 if not retain_graph:
-                    node.saved = None  # frees the saved arrays; a second backward raises
+                    # Free the saved arrays (a second backward then raises) and the context;
+                    # `saved_inputs` (constant Tensors kept for drawings, rare) stays until
+                    # the graph is dropped, sparing every node a lookup here.
+                    node.saved = None
                     if node.ctx is not None:
                         node.ctx = None
             if gs is None:
