@@ -150,6 +150,45 @@ def test_cross_entropy_probability_targets(reduction, weighted, label_smoothing)
     assert gradcheck(lambda a, b: F.cross_entropy(a, b, **kw), [x, p])
 
 
+@pytest.mark.parametrize("reduction", REDUCTIONS)
+def test_cross_entropy_probability_targets_second_order_in_both_arguments(reduction):
+    x, p = t64(LOGITS), t64(PROBS)
+    assert gradgradcheck(lambda a, b: F.cross_entropy(a, b, reduction=reduction, label_smoothing=0.1), [x, p])
+
+
+def test_cross_entropy_is_one_node_with_the_closed_form_gradient():
+    # d/dx mean_n -log softmax(x_n)_{y_n} = (softmax(x) - onehot(y)) / N_valid
+    x = t64(LOGITS)
+    loss = F.cross_entropy(x, TARGETS)
+    assert loss.grad_fn.name == "cross_entropy" and loss.grad_fn.parents == (x, None)
+    loss.backward()
+    e = np.exp(LOGITS - LOGITS.max(1, keepdims=True))
+    expected = e / e.sum(1, keepdims=True)
+    valid = TARGETS != -100
+    expected[np.flatnonzero(valid), TARGETS[valid]] -= 1
+    expected[~valid] = 0
+    np.testing.assert_allclose(x.grad.data, expected / valid.sum(), rtol=1e-12)
+
+
+@pytest.mark.parametrize("reduction", REDUCTIONS)
+def test_cross_entropy_weight_tensor_gets_gradients(reduction):
+    # the weighted mean divides by Σ w_y, itself a function of the weights
+    w = t64(WEIGHT)
+    kw = dict(reduction=reduction, label_smoothing=0.2)
+    out = F.cross_entropy(t64(LOGITS, False), TARGETS, weight=w, **kw)
+    np.testing.assert_allclose(out.data, np_cross_entropy(LOGITS, TARGETS, weight=WEIGHT, **kw), rtol=1e-12)
+    assert gradcheck(lambda a, v: F.cross_entropy(a, TARGETS, weight=v, **kw), [t64(LOGITS), w])
+    assert gradgradcheck(lambda a, v: F.cross_entropy(a, TARGETS, weight=v, **kw), [t64(LOGITS), w])
+
+
+def test_cross_entropy_float32_keeps_its_dtype():
+    x = ac.tensor(LOGITS.astype(np.float32), requires_grad=True)
+    loss = F.cross_entropy(x, TARGETS)
+    assert loss.dtype == np.float32
+    loss.backward()
+    assert x.grad.dtype == np.float32
+
+
 def test_cross_entropy_ignore_index_contributes_nothing():
     x = t64(LOGITS)
     F.cross_entropy(x, TARGETS).backward()
