@@ -35,14 +35,15 @@ class Workload:
 
     One timed sample is ``inner`` calls, or more for an implementation whose calls are
     shorter than ``min_sample`` seconds (so that timer and wake-up noise average out);
-    ``rtol``, when set, checks that every implementation's first two results agree
-    with autograd_core's (a benchmark of wrong answers is worthless).
+    ``rtol``, when set, checks that every implementation's first ``checks`` results
+    agree with autograd_core's (a benchmark of wrong answers is worthless).
     """
 
     name: str
     impls: dict[str, Callable[[], object]]
     repeats: int = 9
     warmup: int = 2
+    checks: int = 2
     inner: int = 1
     min_sample: float = 0.01
     rtol: float | None = None
@@ -53,22 +54,23 @@ class Workload:
 
     def run(self, seed: int = 0) -> dict[str, float]:
         names = list(self.impls)
-        # the first two results of every implementation (two steps of a training
+        # the first `checks` results of every implementation (two steps of a training
         # workload: the second loss checks the first update, hence the gradients)
-        first = {name: [self.impls[name]() for _ in range(2)] for name in names}
+        first: dict[str, list] = {}
+        inner: dict[str, int] = {}
+        for name, fn in self.impls.items():
+            first[name] = [fn() for _ in range(self.checks - 1)]
+            t0 = time.perf_counter()
+            first[name].append(fn())
+            inner[name] = max(self.inner, math.ceil(self.min_sample / max(time.perf_counter() - t0, 1e-9)))
+            for _ in range(self.warmup - self.checks):
+                fn()
         if self.rtol is not None and OURS in first:
             ref = np.asarray(first[OURS], dtype=np.float64)
             for name, value in first.items():
                 got = np.asarray(value, dtype=np.float64)
                 if not np.allclose(got, ref, rtol=self.rtol, atol=self.atol):
                     raise AssertionError(f"{self.name}: {name} disagrees with {OURS}: {got} vs {ref}")
-        inner = {}
-        for name, fn in self.impls.items():
-            for _ in range(self.warmup - 2):
-                fn()
-            t0 = time.perf_counter()
-            fn()
-            inner[name] = max(self.inner, math.ceil(self.min_sample / max(time.perf_counter() - t0, 1e-9)))
         samples: dict[str, list[float]] = {k: [] for k in names}
         order = random.Random(seed)
         for _ in range(self.repeats):

@@ -70,6 +70,7 @@ def chain_workload(quick: bool) -> Workload:
         f"per-op chain: y = tanh(0.9y + 0.1) ×{steps}, float64[{bench_engine.CHAIN_SIZE}]",
         impls,
         repeats=5 if quick else 11,
+        checks=1,
         rtol=1e-6,
         atol=1e-12,
         notes=f"{3 * steps} recorded ops on 16 elements, forward and backward: per-operation overhead.",
@@ -85,8 +86,9 @@ def deep_chain_workload(quick: bool) -> Workload:
     return Workload(
         f"deep chain: y = 0.999y + 0.001, {2 * steps:,} ops on a 0-d float64",
         impls,
-        repeats=3 if quick else 7,
-        warmup=2,
+        repeats=3 if quick else 5,
+        warmup=1,
+        checks=1,
         rtol=1e-6,
         notes=f"A graph one node wide and {2 * steps:,} deep (the adjoint pass is iterative, never recursive).",
     )
