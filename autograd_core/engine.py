@@ -1,11 +1,12 @@
-"""The adjoint pass: iterative, dependency-counted reverse topological order.
+"""The adjoint pass: one iterative sweep in reverse recording order.
 
-``execute`` walks the graph twice, both times with an explicit stack (never
-recursion, so million-node chains are fine):
-
-1. count, for every node reachable from the roots, how many consumers it has;
-2. start from the roots, call each node's rule once all its consumers have sent
-   their gradient, sum gradients per node, and hand each input its share.
+Every node carries its creation number (``Op._seq``); a node's consumers were all
+recorded after it. ``execute`` keeps the nodes that have received some gradient in a
+max-heap by that number, so the node popped next has heard from every consumer that
+can reach it: its gradient is complete, its rule runs once, and each input gets its
+share (summed to the input's shape and dtype in ``_fit``). No recursion and no
+dependency-counting pre-pass: a chain of a million operations is one loop, where each
+node hands its gradient straight to its parent without touching the heap.
 
 Each adjoint is dropped as soon as its node has run, and each node's saved values
 are freed after its rule unless ``retain_graph``.
@@ -14,6 +15,7 @@ are freed after its rule unless ``retain_graph``.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from heapq import heappop, heappush
 from typing import Any
 
 import numpy as np
@@ -21,8 +23,8 @@ import numpy as np
 from . import grad_mode
 from .broadcasting import sum_to, sum_to_array
 from .errors import AnomalyError, GraphError, ShapeError
-from .function import anomaly_state
-from .tensor import Tensor, _make
+from .function import _FIRST, _ONE, _SECOND, anomaly_state
+from .tensor import Tensor, _epoch, _make, node_hooks_used
 
 _ndarray = np.ndarray
 
@@ -68,8 +70,7 @@ def run_backward(root: Tensor, gradient: Any, retain_graph: bool | None, create_
         retain_graph = create_graph
     seed = _seed(root, gradient, create_graph)
     if root._grad_fn is None:
-        leaf_grads = {id(root): [root, seed]}
-        _finish_leaves(leaf_grads, None, create_graph)
+        _finish_leaves({root: seed}, {id(seed)}, create_graph)
         return
     execute([root._grad_fn], [seed], retain_graph, create_graph)
 
@@ -95,91 +96,180 @@ def execute(
         return _execute(roots, seeds, retain_graph, False, inputs)
 
 
-def _execute(roots, seeds, retain_graph, create_graph, inputs):
-    # 1. dependency counts (and, for pruning, a parents-before-children order)
-    deps: dict = {}
-    for r in roots:
-        deps[r] = 0
-    stack = list(deps)
-    order = [] if inputs is not None else None
+def _count_error(node, gs) -> GraphError:
+    n = len(gs) if isinstance(gs, (tuple, list)) else 1
+    return GraphError(
+        f"'{node.name}': backward returned {n} gradients for {len(node.parents)} inputs; it must "
+        "return one per input (a bare value only for single-input ops)"
+    )
+
+
+def _reachable(roots) -> list:
+    """Every node reachable from ``roots`` (an explicit stack: no recursion)."""
+    seen = set(roots)
+    stack = list(seen)
+    order = []
     while stack:
         n = stack.pop()
-        if order is not None:
-            order.append(n)
+        order.append(n)
         for p in n.parents:
-            if p is not None and p._is_node:
-                c = deps.get(p)
-                if c is None:
-                    deps[p] = 1
-                    stack.append(p)
-                else:
-                    deps[p] = c + 1
+            if p is not None and p._is_node and p not in seen:
+                seen.add(p)
+                stack.append(p)
+    return order
 
-    wanted_nodes = None
+
+def _execute(roots, seeds, retain_graph, create_graph, inputs):
+    # Nodes run from the most recently recorded down (``_seq``, like PyTorch). A node's
+    # consumers were all recorded after it, so when a node comes off the max-heap every
+    # consumer that can reach it has already sent its share and its gradient is
+    # complete: no dependency-counting pre-pass over the graph is needed. In a chain the
+    # heap stays empty and each node hands its gradient straight to its parent.
+    select = inputs is not None  # functional mode: return grads of `inputs`, prune the walk
+    wanted_nodes: dict = {}
+    wanted_leaves: dict = {}
     captured: dict = {}
-    if inputs is not None:
-        wanted_nodes = {}
-        wanted_leaves = {}
+    reach = None
+    if select:
         for i, t in enumerate(inputs):
             if t._grad_fn is not None:
                 wanted_nodes.setdefault(t._grad_fn, []).append(i)
             else:
-                wanted_leaves.setdefault(id(t), []).append(i)
-        reach = _reaching(order, wanted_nodes, wanted_leaves)
-    else:
-        reach = None
+                wanted_leaves.setdefault(t, []).append(i)
+        reach = _reaching(_reachable(roots), wanted_nodes, wanted_leaves)
 
-    grads: dict = {}
+    grads: dict = {}  # pending node -> gradient summed so far
+    heap: list = []  # pending nodes as (-seq, node): the most recently recorded pops first
     for r, s in zip(roots, seeds):
-        grads[r] = grads[r] + s if r in grads else s
-    ready = [r for r in deps if deps[r] == 0]
-    leaf_grads: dict = {}
-    handed: set = set()  # ids of arrays given to leaves: a second leaf gets a copy
+        if r in grads:
+            grads[r] = grads[r] + s
+        else:
+            grads[r] = s
+            heappush(heap, (-r._seq, r))
+    handed = {id(s) for s in seeds}  # caller-owned arrays: a leaf's .grad gets a copy
+    leaf_grads: dict = {}  # leaf Tensor -> gradient summed so far
     anomaly = anomaly_state["enabled"]
-    while ready:
-        n = ready.pop()
-        g = grads.pop(n, None)
-        in_grads = None
-        if g is not None:
-            if n.pre_hooks:
-                g = _apply_hooks(n.pre_hooks, g, create_graph)
-            if n.retained is not None:
-                _retain(n, g, create_graph)
-            if wanted_nodes is not None and n in wanted_nodes:
-                captured[n] = g
-            if reach is None or n in reach:
-                in_grads = n.run_backward(g, create_graph)
-                if len(n.parents) == 1:
-                    in_grads = (in_grads,)
-                elif len(in_grads) != len(n.parents):
-                    raise GraphError(
-                        f"'{n.name}': backward returned {len(in_grads)} gradients for {len(n.parents)} inputs"
-                    )
-                if anomaly:
-                    _check_finite(n, in_grads)
-            if not retain_graph:
-                n.release()
-        for i, p in enumerate(n.parents):
-            if p is None:
-                continue
-            gi = None if in_grads is None else in_grads[i]
-            if p._is_node:
-                if gi is not None:
-                    gi = _fit(gi, p.out_shape, p.out_dtype, n, i, create_graph)
+    epoch = _epoch
+    # Everything but a plain backward() (Tensor gradients, pruning, NaN checks) goes
+    # through `special`, so the common case tests one flag per node.
+    general = create_graph or select or anomaly
+
+    def special(node, g):
+        """Run ``node`` in the general modes; None: nothing to pass on."""
+        if select:
+            if node in wanted_nodes:
+                captured[node] = g
+            if node not in reach:  # no wanted input below: prune
+                if not retain_graph:
+                    node.release()
+                return None
+        gs = node.run_backward(g, create_graph)
+        if not retain_graph:
+            node.release()
+        if anomaly and gs is not None:
+            if len(node.parents) == 1:
+                _check_finite(node, (gs,), node.parents)
+            elif len(gs) == len(node.parents):
+                _check_finite(node, gs, node.parents)
+        return gs
+
+    # The adjoint pass. This loop runs once per node, so it is written for speed: the
+    # ordinary (array) backward is inlined, a gradient that already has its input's
+    # shape and dtype skips `_fit`, and the next node, when it can run right away, is
+    # processed without a trip through `heap` and `grads`.
+    while heap:
+        node = heappop(heap)[1]
+        g = grads.pop(node)
+        while node is not None:
+            # -- run the node's rule on its (complete) gradient g
+            if node_hooks_used[0] and node.pre_hooks is not None:
+                g = _pre_hooks_and_retain(node, g, create_graph)
+            if general:
+                gs = special(node, g)
+            else:
+                saved = node.saved
+                if saved is None:
+                    raise node.released_error()
+                e = node.saved_epoch
+                if e is not None and e != epoch[0]:
+                    node.check_versions()
+                gs = node.backward(g, *saved) if saved else node.backward(g)
+                if not retain_graph:
+                    node.saved = None  # frees the saved arrays; a second backward raises
+                    if node.ctx is not None:
+                        node.ctx = None
+            if gs is None:
+                break
+
+            # -- one input needing a gradient (most nodes of a chain: unary ops, and binary
+            # ops with a constant): hand the gradient over and go on with that input
+            needs = node.needs_grad  # one of the shared tuples for one- and two-input ops
+            if needs is _ONE:
+                p = node._p
+                i = 0
+            elif needs is _FIRST or needs is _SECOND:
+                if gs.__class__ is _ndarray or len(gs) != 2:
+                    raise _count_error(node, gs)
+                i = 0 if needs is _FIRST else 1
+                p = node._p
+                gs = gs[i]
+            else:
+                parents = node._ps
+                if len(gs) != len(parents):
+                    raise _count_error(node, gs)
+                p = None
+            if p is not None:
+                if gs is None:
+                    break
+                if isinstance(p, Tensor):  # a leaf
+                    _accumulate_leaf(leaf_grads, p, gs, node, create_graph, i)
+                    break
+                if gs.__class__ is not _ndarray or gs.dtype is not p.out_dtype or gs.shape != p.out_shape:
+                    gs = _fit(gs, p.out_shape, p.out_dtype, node, i, create_graph)
+                if grads:  # (empty all along a chain)
                     prev = grads.get(p)
-                    grads[p] = gi if prev is None else prev + gi
-                c = deps[p] - 1
-                deps[p] = c
-                if c == 0:
-                    ready.append(p)
-            elif gi is not None:
-                gi = _fit(gi, p.data.shape, p.data.dtype, n, i, create_graph)
-                entry = leaf_grads.get(id(p))
-                if entry is None:
-                    leaf_grads[id(p)] = [p, gi]
+                    if prev is not None:  # already pending: add to it
+                        grads[p] = prev + gs
+                        break
+                if heap and -heap[0][0] > p._seq:
+                    # a pending node recorded later may still send p gradient: queue p
+                    grads[p] = gs
+                    heappush(heap, (-p._seq, p))
+                    break
+                node, g = p, gs
+                continue
+
+            # -- several inputs: the first parent not pending yet may run next
+            nxt = nxt_g = None
+            for i, p in enumerate(parents):
+                if p is None:
+                    continue
+                gi = gs[i]
+                if gi is None:
+                    continue
+                if isinstance(p, Tensor):  # a leaf
+                    _accumulate_leaf(leaf_grads, p, gi, node, create_graph, i)
+                    continue
+                if gi.__class__ is not _ndarray or gi.dtype is not p.out_dtype or gi.shape != p.out_shape:
+                    gi = _fit(gi, p.out_shape, p.out_dtype, node, i, create_graph)
+                if p is nxt:
+                    nxt_g = nxt_g + gi
+                    continue
+                prev = grads.get(p)
+                if prev is not None:
+                    grads[p] = prev + gi
+                elif nxt is None:
+                    nxt, nxt_g = p, gi
                 else:
-                    entry[1] = entry[1] + gi
-    if inputs is None:
+                    grads[p] = gi
+                    heappush(heap, (-p._seq, p))
+            if nxt is not None and heap and -heap[0][0] > nxt._seq:
+                grads[nxt] = nxt_g
+                heappush(heap, (-nxt._seq, nxt))
+                nxt = None
+            node, g = nxt, nxt_g
+
+    if not select:
         _finish_leaves(leaf_grads, handed, create_graph)
         return None
     result: list = [None] * len(inputs)
@@ -187,10 +277,10 @@ def _execute(roots, seeds, retain_graph, create_graph, inputs):
         if node in captured:
             for i in idxs:
                 result[i] = captured[node]
-    for _, (leaf, g) in leaf_grads.items():
+    for leaf, g in leaf_grads.items():
         if leaf._hooks:
             g = _apply_hooks(leaf._hooks, g, create_graph)
-        for i in wanted_leaves.get(id(leaf), ()):
+        for i in wanted_leaves.get(leaf, ()):
             result[i] = g
     return result
 
@@ -206,7 +296,7 @@ def _reaching(nodes, wanted_nodes, wanted_leaves) -> set:
                 continue
             if p._is_node:
                 consumers.setdefault(p, []).append(n)
-            elif id(p) in wanted_leaves:
+            elif p in wanted_leaves:
                 hit = True
         if hit:
             frontier.append(n)
@@ -218,6 +308,12 @@ def _reaching(nodes, wanted_nodes, wanted_leaves) -> set:
                 reach.add(c)
                 frontier.append(c)
     return reach
+
+
+def _accumulate_leaf(leaf_grads: dict, leaf: Tensor, gi, node, create_graph: bool, index: int = 0) -> None:
+    gi = _fit(gi, leaf.data.shape, leaf.data.dtype, node, index, create_graph)
+    prev = leaf_grads.get(leaf)
+    leaf_grads[leaf] = gi if prev is None else prev + gi
 
 
 def _fit(gi, shape, dtype, node, index, create_graph):
@@ -261,6 +357,15 @@ def _apply_hooks(hooks, g, create_graph):
     return g
 
 
+def _pre_hooks_and_retain(node, g, create_graph):
+    """A non-leaf's hooks (which may replace its gradient), then ``retain_grad``."""
+    if node.pre_hooks:  # an empty list when only retain_grad() was called
+        g = _apply_hooks(node.pre_hooks, g, create_graph)
+    if node.retained is not None:
+        _retain(node, g, create_graph)
+    return g
+
+
 def _retain(node, g, create_graph) -> None:
     t = node.retained()
     if t is None or t._grad_fn is not node:
@@ -270,9 +375,13 @@ def _retain(node, g, create_graph) -> None:
     t.grad = g if t.grad is None else t.grad + g
 
 
-def _finish_leaves(leaf_grads: dict, handed: set | None, create_graph: bool) -> None:
-    handed = set() if handed is None else handed
-    for leaf, g in leaf_grads.values():
+def _finish_leaves(leaf_grads: dict, handed: set, create_graph: bool) -> None:
+    """Add each leaf's gradient into its ``.grad`` (after the leaf's hooks).
+
+    ``handed`` holds ids of arrays the leaf must not own: the caller's seeds and arrays
+    already stored as another leaf's ``.grad``.
+    """
+    for leaf, g in leaf_grads.items():
         if leaf._hooks:
             g = _apply_hooks(leaf._hooks, g, create_graph)
         if create_graph:
@@ -290,13 +399,17 @@ def _finish_leaves(leaf_grads: dict, handed: set | None, create_graph: bool) -> 
         leaf.grad = _make(g)
 
 
-def _check_finite(node, in_grads) -> None:
-    for i, gi in enumerate(in_grads):
-        if gi is None:
+def _check_finite(node, in_grads, parents, first_index: int = 0) -> None:
+    for i, (gi, p) in enumerate(zip(in_grads, parents), first_index):
+        if gi is None or p is None:  # inputs without grad: whatever the rule returned is unused
             continue
         arr = gi.data if isinstance(gi, Tensor) else np.asarray(gi)
-        if arr.dtype.kind == "f" and not np.isfinite(arr).all():
-            where = "".join(node.forward_stack[-4:]) if node.forward_stack else "(unknown)"
+        if arr.dtype.kind in "fc" and not np.isfinite(arr).all():
+            where = (
+                "".join(node.forward_stack)
+                if node.forward_stack
+                else ("(unknown: the operation was recorded outside detect_anomaly)\n")
+            )
             bad = "nan" if np.isnan(arr).any() else "inf"
             raise AnomalyError(
                 f"detect_anomaly: '{node.name}' returned a gradient containing {bad} for "

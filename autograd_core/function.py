@@ -33,16 +33,29 @@ The rule contract
 
 from __future__ import annotations
 
+import itertools
+import os
+import traceback
+
 import numpy as np
 
 from . import grad_mode
-from .errors import GraphError, InplaceError
+from .errors import DTypeError, GraphError, InplaceError, ShapeError, describe
 
 _is_grad_enabled = grad_mode.is_grad_enabled_fast
 _ndarray = np.ndarray
+_asarray = np.asarray
+_next_seq = itertools.count(1).__next__  # atomic under the GIL
+_new = object.__new__  # bound once: cheaper than cls.__new__(cls) on the hot path
 
-# Set by ``detect_anomaly``; read once per op creation (a plain global is the cheapest check).
+# Set by ``detect_anomaly``; read once per recorded op.
 anomaly_state = {"enabled": 0}
+
+# ``save_inputs`` values that mean "every input, in order", by arity
+_ALL_INPUTS = ((), (0,), (0, 1), (0, 1, 2), (0, 1, 2, 3))
+# ``needs_grad`` of the common cases, shared rather than allocated per node
+_ONE, _BOTH, _FIRST, _SECOND = (True,), (True, True), (True, False), (False, True)
+_SHARED_NEEDS = {t: t for t in (_ONE, _BOTH, _FIRST, _SECOND)}
 
 
 class Op:
@@ -55,32 +68,52 @@ class Op:
         when that input does not require grad.
     needs_grad : tuple[bool, ...]
         Which inputs need a gradient.
+    _seq : int
+        Creation order: every node is recorded after its parents, so running nodes
+        from the highest ``_seq`` down is a valid reverse topological order (the one
+        PyTorch's engine uses).
     out_shape, out_dtype :
         Shape and dtype of the output; the engine checks incoming gradients against them.
+    released : bool
+        True once a backward pass without ``retain_graph`` has freed the saved values.
     """
 
     #: readable name shown in ``repr``, errors and graph drawings
     name: str = "op"
-    #: indices of the inputs that ``backward`` receives as saved values
+    #: indices of the inputs that ``backward`` receives as saved values (class attribute)
     save_inputs: tuple[int, ...] = ()
-    #: whether ``backward`` receives the output as a saved value
+    #: whether ``backward`` receives the output as a saved value (class attribute)
     save_output: bool = False
     #: True for ops whose output is a NumPy view of input 0 (shares memory)
     is_view: bool = False
 
-    # per-node fields with class-level defaults, so the hot path sets only what it uses
+    # Per-node fields with class-level defaults, so the hot path sets only what it uses.
     ctx = None
-    saved_values: tuple = ()
-    saved_versions: tuple = ()
-    out_data = None
-    out_vbox = None
-    out_version = 0
+    #: what ``backward`` receives on an ordinary pass: the saved inputs' arrays (or plain
+    #: values), then the output array; ``None`` once released. Only arrays are kept, not
+    #: Tensors, so a recorded graph holds no Tensor objects.
+    saved: tuple | None = ()
+    #: ``tensor._epoch[0]`` when the node saved arrays or took a view; ``None`` when
+    #: there is nothing to check for in-place modification
+    saved_epoch: int | None = None
+    view_of = None  # for view ops: the viewed array (checked like a saved one)
+    #: the inputs as given, kept only when a saved input is a Tensor that needs no grad,
+    #: so that ``saved_values`` can show it (graph drawings name such constants)
+    saved_inputs: tuple = ()
     pre_hooks = None
     retained = None
-    released = False
     forward_stack = None
-    view_check = None
     _is_node = True  # distinguishes nodes from leaf Tensors in the engine's walk
+
+    def __init_subclass__(cls, **kwargs) -> None:
+        super().__init_subclass__(**kwargs)
+        # ``apply`` makes nodes with a bare ``cls()`` (the cheapest way CPython offers), so
+        # a node class cannot take constructor arguments: parameters go to ``forward``.
+        if cls.__init__ is not object.__init__ or cls.__new__ is not object.__new__:
+            raise TypeError(
+                f"{cls.__name__}: Op subclasses must not define __init__ or __new__; "
+                "take parameters as keyword arguments of forward (Op.apply passes them on)"
+            )
 
     def forward(self, *args, **params):  # pragma: no cover - abstract
         raise NotImplementedError(f"{type(self).__name__}.forward")
@@ -88,138 +121,392 @@ class Op:
     def backward(self, grad, *saved):  # pragma: no cover - abstract
         raise NotImplementedError(f"{type(self).__name__}.backward")
 
+    # ``parents`` is stored compactly: a node with exactly one input that needs grad
+    # (every unary op, and a binary op with a constant) keeps that parent in ``_p`` and
+    # no tuple at all: one object less per recorded operation for the allocator and the
+    # garbage collector. ``needs_grad`` (one of the shared tuples) tells which layout.
+    _p = None
+    _ps: tuple = ()
+
+    @property
+    def parents(self) -> tuple:
+        needs = self.needs_grad
+        if needs is _ONE:
+            return (self._p,)
+        if needs is _FIRST:
+            return (self._p, None)
+        if needs is _SECOND:
+            return (None, self._p)
+        return self._ps
+
+    @parents.setter
+    def parents(self, parents) -> None:
+        parents = tuple(parents)
+        needs = tuple([p is not None for p in parents])
+        needs = self.needs_grad = _SHARED_NEEDS.get(needs, needs)
+        if needs is _ONE or needs is _FIRST or needs is _SECOND:
+            self._p = parents[0] if needs is not _SECOND else parents[1]
+        else:
+            self._ps = parents
+
+    @property
+    def released(self) -> bool:
+        return self.saved is None
+
     @classmethod
     def apply(cls, *inputs, **params):
         """Run the forward pass on ``inputs`` and record a node when grad is needed."""
-        node = cls.__new__(cls)
-        arrays = []
-        record = False
-        for x in inputs:
-            if isinstance(x, Tensor):
-                arrays.append(x.data)
-                if x._rg:
-                    record = True
+        # This is the per-operation overhead of the whole library, so it is written for
+        # speed: one- and two-input ops (nearly all of them) are unrolled, keyword
+        # arguments are only passed when there are some, and recording stores just the
+        # fields this op's backward and the engine need.
+        node = cls()
+        if len(inputs) == 2:
+            a, b = inputs
+            if isinstance(a, Tensor):
+                ad = a.data
+                ra = a._rg
             else:
-                arrays.append(x)
-        out = node.forward(*arrays, **params)
-        if out.__class__ is not _ndarray:
-            out = np.asarray(out)
-        if not record or not _is_grad_enabled():
-            return _make(out)
-        return node._record(inputs, out)
+                ad = a
+                ra = False
+            if isinstance(b, Tensor):
+                bd = b.data
+                rb = b._rg
+            else:
+                bd = b
+                rb = False
+            try:  # (free in CPython 3.11+ unless something is raised)
+                out = node.forward(ad, bd, **params) if params else node.forward(ad, bd)
+            except (ValueError, TypeError) as exc:
+                raise _forward_error(node, inputs, exc) from None
+            if out.__class__ is not _ndarray:
+                out = _asarray(out)
+            if not (ra or rb) or not _is_grad_enabled():
+                return _unrecorded(node, a, out)
+            if ra:
+                pa = a._grad_fn
+                if pa is None:
+                    pa = a
+                if rb:
+                    pb = b._grad_fn
+                    node._ps = (pa, b if pb is None else pb)
+                    node.needs_grad = _BOTH
+                else:
+                    node._p = pa
+                    node.needs_grad = _FIRST
+            else:
+                pb = b._grad_fn
+                node._p = b if pb is None else pb
+                node.needs_grad = _SECOND
+            si = node.save_inputs  # may be set per instance in forward (e.g. n-ary ops)
+            if si:
+                saved = (ad, bd) if si == _ALL_INPUTS[2] else tuple([(ad, bd)[i] for i in si])
+                node.saved = (*saved, out) if node.save_output else saved
+                node.saved_epoch = _epoch[0]
+                if ra is not rb and isinstance(b if ra else a, Tensor):
+                    node.saved_inputs = inputs  # a constant Tensor: keep it for graph tools
+            elif node.save_output:
+                node.saved = (out,)
+                node.saved_epoch = _epoch[0]
+        elif len(inputs) == 1:
+            a = inputs[0]
+            if isinstance(a, Tensor):
+                ad = a.data
+                ra = a._rg
+            else:
+                ad = a
+                ra = False
+            try:
+                out = node.forward(ad, **params) if params else node.forward(ad)
+            except (ValueError, TypeError) as exc:
+                raise _forward_error(node, inputs, exc) from None
+            if out.__class__ is not _ndarray:
+                out = _asarray(out)
+            if not ra or not _is_grad_enabled():
+                return _unrecorded(node, a, out)
+            pa = a._grad_fn
+            node._p = a if pa is None else pa
+            node.needs_grad = _ONE
+            if node.save_inputs:  # (0,): the input
+                node.saved = (ad, out) if node.save_output else (ad,)
+                node.saved_epoch = _epoch[0]
+            elif node.save_output:
+                node.saved = (out,)
+                node.saved_epoch = _epoch[0]
+        else:
+            arrays = [x.data if isinstance(x, Tensor) else x for x in inputs]
+            try:
+                out = node.forward(*arrays, **params)
+            except (ValueError, TypeError) as exc:
+                raise _forward_error(node, inputs, exc) from None
+            first = inputs[0] if inputs else None
+            for x in inputs:
+                if isinstance(x, Tensor) and x._rg:
+                    break
+            else:
+                return _unrecorded(node, first, _asarray(out))
+            if not _is_grad_enabled():
+                return _unrecorded(node, first, _asarray(out))
+            return node._record(inputs, out, arrays)
 
-    def _record(self, inputs, out):
+        node._seq = _next_seq()
+        node.out_shape = out.shape
+        node.out_dtype = out.dtype
+        result = _new(Tensor)
+        result.data = out
+        result._grad_fn = node
+        result._rg = True
+        if node.is_view:
+            node.view_of = ad
+            node.saved_epoch = _epoch[0]
+            _mark_view(result, a)
+        if anomaly_state["enabled"]:
+            node.forward_stack = _creation_stack()
+        return result
+
+    def _record(self, inputs, out, arrays=None) -> Tensor:
+        """Record this node as the producer of ``out`` from ``inputs``; return the output.
+
+        The general form of what ``apply`` does inline for one and two inputs. Code that
+        computes an output itself and then attaches a node to it (``Function``,
+        ``checkpoint``) calls this directly.
+        """
+        if out.__class__ is not _ndarray:
+            out = _asarray(out)
+        inputs = tuple(inputs)
+        if arrays is None:
+            arrays = [x.data if isinstance(x, Tensor) else x for x in inputs]
         parents = []
-        needs = []
         for x in inputs:
             if isinstance(x, Tensor) and x._rg:
-                parents.append(x._grad_fn or x)
-                needs.append(True)
+                parents.append(x._grad_fn if x._grad_fn is not None else x)
             else:
                 parents.append(None)
-                needs.append(False)
-        self.parents = tuple(parents)
-        self.needs_grad = tuple(needs)
+        self.parents = parents
+        self._seq = _next_seq()
         self.out_shape = out.shape
         self.out_dtype = out.dtype
-        result = Tensor.__new__(Tensor)
+        result = _new(Tensor)
         result.data = out
         result._grad_fn = self
         result._rg = True
-        if self.save_inputs:
-            values = []
-            versions = []
-            for i in self.save_inputs:
-                x = inputs[i]
-                values.append(x)
-                if isinstance(x, Tensor):
-                    box = x._vbox
-                    if box is None:
-                        box = x._vbox = [0]
-                    versions.append(box[0])
-                else:
-                    versions.append(-1)
-            self.saved_values = tuple(values)
-            self.saved_versions = tuple(versions)
-        if self.save_output:
-            self.out_data = out
-            self.out_vbox = result._vbox = [0]
-        if self.is_view:
-            base = inputs[0]
-            box = base._vbox
-            if box is None:
-                box = base._vbox = [0]
-            result._vbox = box
-            result._base = base._base if base._base is not None else base
-            self.view_check = (box, box[0])
+        si = self.save_inputs
+        if si or self.save_output:
+            saved = tuple([arrays[i] for i in si])
+            self.saved = (*saved, out) if self.save_output else saved
+            self.saved_epoch = _epoch[0]
+            if any(isinstance(inputs[i], Tensor) and parents[i] is None for i in si):
+                self.saved_inputs = inputs  # a constant Tensor: keep it for graph tools
+        if self.is_view and inputs:
+            self.view_of = arrays[0]
+            self.saved_epoch = _epoch[0]
+            _mark_view(result, inputs[0])
         if anomaly_state["enabled"]:
-            import traceback
-
-            self.forward_stack = traceback.format_stack()[:-3]
+            self.forward_stack = _creation_stack()
         return result
 
     # ---- used by the engine -------------------------------------------------------
 
-    def run_backward(self, grad, create_graph: bool):
-        """Call ``backward`` with the saved values in the requested mode."""
-        if self.released:
-            raise GraphError(
-                f"Trying to backward through the graph a second time (at '{self.name}'): "
-                "its saved values were freed after the first backward. "
-                "Pass retain_graph=True to the first backward() if you need to "
-                "backward through the graph again."
+    def check_versions(self) -> None:
+        """Raise if an array this node saved (or viewed) was modified in place since.
+
+        The engine calls this only when some in-place write happened anywhere after the
+        node was recorded (the global epoch moved), see ``tensor.bump_version``.
+        """
+        epoch = self.saved_epoch
+        saved = self.saved or ()
+        for k, i in enumerate(self.save_inputs):
+            x = saved[k]
+            if modified_since(x, epoch):
+                raise InplaceError(
+                    f"one of the tensors needed by '{self.name}' for its gradient (input {i}, "
+                    f"shape {x.shape}, dtype {x.dtype}) was modified by an in-place operation "
+                    f"after '{self.name}' saved it; avoid the in-place change or clone() the "
+                    "tensor first"
+                )
+        if self.save_output and saved and modified_since(saved[-1], epoch):
+            raise InplaceError(
+                f"the output of '{self.name}' (shape {self.out_shape}, dtype {self.out_dtype}) "
+                f"was modified by an in-place operation after '{self.name}' saved it for its "
+                "gradient; clone() it before modifying"
             )
-        saved = []
-        if self.saved_values:
-            for x, version in zip(self.saved_values, self.saved_versions):
-                if version >= 0:
-                    if x._vbox[0] != version:
-                        raise InplaceError(
-                            f"one of the tensors needed by '{self.name}' for its gradient "
-                            f"(shape {x.shape}, dtype {x.dtype}) was modified by an in-place "
-                            f"operation after '{self.name}' saved it (version {version} -> "
-                            f"{x._vbox[0]}); avoid the in-place change or clone the tensor first"
-                        )
-                    saved.append(x if create_graph else x.data)
-                else:
-                    saved.append(x)
+        if modified_since(self.view_of, epoch):
+            raise InplaceError(
+                f"the tensor viewed by '{self.name}' was modified in place after the view was "
+                "taken, so gradients through the view would be wrong; clone() the tensor "
+                "before taking the view or before modifying it"
+            )
+
+    def released_error(self) -> GraphError:
+        return GraphError(
+            f"Trying to backward through the graph a second time (at '{self.name}'): its "
+            "saved values were freed after the first backward. Pass retain_graph=True to the "
+            "first backward() if you need to backward through the graph again."
+        )
+
+    def run_backward(self, grad, create_graph: bool):
+        """Call ``backward`` with the saved values: arrays, or Tensors under ``create_graph``.
+
+        The engine inlines the ordinary (array) case; this method is the general one.
+        Under ``create_graph`` the saved arrays are turned back into Tensors that sit at
+        the same place in the graph (a leaf is passed as itself), so the rule's own
+        computation is recorded and connects to the forward graph.
+        """
+        saved = self.saved
+        if saved is None:
+            raise self.released_error()
+        epoch = self.saved_epoch
+        if epoch is not None and epoch != _epoch[0]:
+            self.check_versions()
+        if not create_graph:
+            return self.backward(grad, *saved)
+        values = list(saved)
+        parents = self.parents
+        for k, i in enumerate(self.save_inputs):
+            p = parents[i]
+            if p is None:
+                continue  # a constant: its array is as good as a Tensor
+            values[k] = _connected(values[k], p)
         if self.save_output:
-            if self.out_vbox[0] != self.out_version:
-                raise InplaceError(
-                    f"the output of '{self.name}' (shape {self.out_shape}, dtype "
-                    f"{self.out_dtype}) was modified by an in-place operation after "
-                    f"'{self.name}' saved it for its gradient; clone it before modifying"
-                )
-            out = self.out_data
-            if create_graph:
-                t = _make(out)
-                t._grad_fn = self
-                t._rg = True
-                t._vbox = self.out_vbox
-                out = t
-            saved.append(out)
-        if self.view_check is not None:
-            box, version = self.view_check
-            if box[0] != version:
-                raise InplaceError(
-                    f"the tensor viewed by '{self.name}' was modified in place after the "
-                    "view was taken, so gradients through the view would be wrong; "
-                    "clone() the tensor before taking the view or before modifying it"
-                )
-        return self.backward(grad, *saved)
+            out = _new(Tensor)
+            out.data = values[-1]
+            out._grad_fn = self
+            out._rg = True
+            values[-1] = out
+        return self.backward(grad, *values)
 
     def release(self) -> None:
         """Free what the backward pass needed; a second backward then raises."""
-        self.saved_values = ()
-        self.out_data = None
-        self.ctx = None
-        self.released = True
+        self.saved = None
+        if self.saved_inputs:
+            self.saved_inputs = ()
+        if self.ctx is not None:
+            self.ctx = None
+
+    # ---- read-only views in the form of version-counter boxes ----------------------
+    # For code that inspects a node's saved values itself (forward-mode ``jvp``): the
+    # values as Tensors in their place in the graph, and ``(box, version)`` pairs that
+    # compare unequal (``box[0] != version``) exactly when the array was modified in place
+    # after it was saved.
+
+    @property
+    def saved_values(self) -> tuple:
+        """The saved inputs: Tensors for inputs that need grad (in their graph position),
+        plain values otherwise. Empty once released."""
+        if not self.saved:
+            return ()
+        values = []
+        for k, i in enumerate(self.save_inputs):
+            p = self.parents[i]
+            v = self.saved[k]
+            if p is not None:
+                v = _connected(v, p)
+            elif self.saved_inputs and isinstance(self.saved_inputs[i], Tensor):
+                v = self.saved_inputs[i]
+            values.append(v)
+        return tuple(values)
+
+    @property
+    def saved_versions(self) -> tuple:
+        """Per saved input: a version for ``saved_values[k]._vbox`` (``-1`` for plain values)."""
+        if not self.saved:
+            return ()
+        return tuple(
+            -1 if self.parents[i] is None else self._version_of(self.saved[k])
+            for k, i in enumerate(self.save_inputs)
+        )
+
+    @property
+    def out_data(self):
+        """The saved output array (``None`` when the output is not saved or was released)."""
+        return self.saved[-1] if self.save_output and self.saved else None
+
+    @property
+    def out_vbox(self):
+        out = self.out_data
+        return None if out is None else version_box(out)
+
+    @property
+    def out_version(self) -> int:
+        out = self.out_data
+        return 0 if out is None else self._version_of(out)
+
+    @property
+    def view_check(self):
+        if self.view_of is None or not isinstance(self.view_of, _ndarray):
+            return None
+        return version_box(self.view_of), self._version_of(self.view_of)
+
+    def _version_of(self, array) -> int:
+        # the current count, or (when written since saving) one that cannot match it
+        count = version_box(array)[0]
+        return count - 1 if modified_since(array, self.saved_epoch) else count
 
     def __repr__(self) -> str:
         return f"<{self.name}>"
 
 
-from .tensor import Tensor, _make  # noqa: E402  (Tensor's methods need Op, Op needs Tensor)
+from .tensor import Tensor, _epoch, modified_since, version_box  # noqa: E402  (Tensor needs Op, Op needs Tensor)
+
+
+def _forward_error(node: Op, inputs: tuple, exc: Exception) -> Exception:
+    """A bare NumPy ValueError/TypeError from a forward, restated with the op's name and
+    every operand's shape and dtype (API §8). Errors a rule raised on purpose (our own
+    types, or NumPy subclasses such as AxisError) pass through unchanged."""
+    if type(exc) is ValueError:
+        kind = ShapeError
+    elif type(exc) is TypeError:
+        kind = DTypeError
+    else:
+        return exc
+    operands = ", ".join(describe(x.data if isinstance(x, Tensor) else x) for x in inputs)
+    return kind(f"{node.name}: {str(exc).strip()} (operands: {operands})")
+
+
+def _connected(array, parent) -> Tensor:
+    """A saved input array as a Tensor in its place in the graph (a leaf is itself)."""
+    if not parent._is_node:
+        return parent
+    t = _new(Tensor)
+    t.data = array
+    t._grad_fn = parent
+    t._rg = True
+    return t
+
+
+def _mark_view(view: Tensor, base) -> None:
+    """Remember which tensor a view's memory belongs to (in-place rules for views)."""
+    if isinstance(base, Tensor):
+        view._base = base._base if base._base is not None else base
+
+
+def _unrecorded(node: Op, first, out) -> Tensor:
+    """The result of an op that records nothing (no input needs grad, or grad mode is off)."""
+    result = _new(Tensor)
+    result.data = out
+    if node.is_view:
+        _mark_view(result, first)
+    return result
+
+
+_PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__))
+_CORE_FILES = {
+    os.path.join(_PACKAGE_DIR, f)
+    for f in ("function.py", "tensor.py", "engine.py", "numpy_dispatch.py", "broadcasting.py")
+}
+
+
+def _creation_stack() -> list[str]:
+    """Where the forward call came from, for ``detect_anomaly`` messages.
+
+    The innermost frames inside the core (Op.apply, operator wrappers, op modules) are
+    dropped, so the last line shown is the user's (or nn's) call.
+    """
+    frames = traceback.extract_stack()[:-2]
+    ops_dir = os.path.join(_PACKAGE_DIR, "ops") + os.sep
+    while frames and (frames[-1].filename in _CORE_FILES or frames[-1].filename.startswith(ops_dir)):
+        frames.pop()
+    return traceback.format_list(frames[-6:])
 
 
 def _array_or_op(cls, *args, **params):
@@ -231,7 +518,7 @@ def _array_or_op(cls, *args, **params):
     for a in args:
         if isinstance(a, Tensor):
             return cls.apply(*args, **params)
-    out = cls.__new__(cls).forward(*args, **params)
+    out = _new(cls).forward(*args, **params)
     return out if out.__class__ is _ndarray else np.asarray(out)
 
 

@@ -7,6 +7,8 @@ only what every tensor has: its data, its place in the graph, and conversions.
 
 from __future__ import annotations
 
+import threading
+import weakref
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -30,7 +32,6 @@ class Tensor:
     grad: Tensor | None = None
     _grad_fn = None  # the Op that produced this tensor; None for leaves
     _rg = False  # requires_grad
-    _vbox: list[int] | None = None  # version counter, shared with views; made on demand
     _base: Tensor | None = None  # the tensor this one is a view of
     _hooks: list | None = None  # gradient hooks of a leaf
     _retain = False
@@ -89,6 +90,18 @@ class Tensor:
     def dtype(self) -> np.dtype:
         return self.data.dtype
 
+    @property
+    def _vbox(self) -> list | None:
+        """Version counter of this tensor's memory (``[writes]``), ``None`` before anything
+        asked for one or wrote in place. Views and aliases of the same memory share it."""
+        entry = _entry(_root(self.data))
+        return None if entry is None else entry[2]
+
+    @_vbox.setter
+    def _vbox(self, box: list | None) -> None:
+        if box is not None:
+            _adopt_version_box(self.data, box)
+
     def __len__(self) -> int:
         if self.data.ndim == 0:
             raise TypeError("len() of a 0-d tensor")
@@ -96,9 +109,13 @@ class Tensor:
 
     def __iter__(self) -> Iterator[Tensor]:
         if self.data.ndim == 0:
-            raise TypeError("iteration over a 0-d tensor")
-        for i in range(self.data.shape[0]):
-            yield self[i]
+            raise TypeError("iteration over a 0-d tensor")  # at iter(), like PyTorch
+        return (self[i] for i in range(self.data.shape[0]))
+
+    @property
+    def T(self) -> Tensor:
+        """The tensor with its axes reversed (differentiable, like ``ndarray.T``)."""
+        return self.transpose()
 
     # ---- conversions ----------------------------------------------------------------
 
@@ -119,13 +136,8 @@ class Tensor:
         return self.data.tolist()
 
     def detach(self) -> Tensor:
-        """A new leaf sharing this tensor's data (and version counter), without grad."""
-        t = _make(self.data)
-        box = self._vbox
-        if box is None:
-            box = self._vbox = [0]
-        t._vbox = box
-        return t
+        """A new leaf sharing this tensor's data (so also its in-place version), without grad."""
+        return _make(self.data)
 
     def __array__(self, dtype: Any = None, copy: Any = None) -> np.ndarray:
         if dtype is not None and np.dtype(dtype) != self.data.dtype:
@@ -175,9 +187,11 @@ class Tensor:
         if self._grad_fn is None:
             return  # leaves keep their gradient anyway
         self._retain = True
-        import weakref
-
-        self._grad_fn.retained = weakref.ref(self)
+        node = self._grad_fn
+        node.retained = weakref.ref(self)
+        if node.pre_hooks is None:
+            node.pre_hooks = []  # the engine looks only at pre_hooks to find both
+        node_hooks_used[0] = True
 
     def register_hook(self, fn: Callable[[Tensor], Tensor | None]) -> Callable[[], None]:
         """Call ``fn(grad)`` when this tensor's gradient is computed.
@@ -196,6 +210,7 @@ class Tensor:
             if node.pre_hooks is None:
                 node.pre_hooks = []
             hooks = node.pre_hooks
+            node_hooks_used[0] = True
         hooks.append(fn)
 
         def remove() -> None:
@@ -229,9 +244,16 @@ class Tensor:
         return dispatch_function(func, args, kwargs)
 
 
+_new = object.__new__
+
+# Set (for good) once any non-leaf tensor gets a hook or retain_grad(): until then the
+# engine need not look for hooks on every node.
+node_hooks_used = [False]
+
+
 def _make(data: np.ndarray) -> Tensor:
     """Wrap an array without copying or checking (the hot path's constructor)."""
-    t = Tensor.__new__(Tensor)
+    t = _new(Tensor)
     t.data = data
     return t
 
@@ -253,9 +275,9 @@ def _to_array(data: Any, dtype: Any, copy: bool) -> np.ndarray:
         arr = np.array(data, dtype=dtype)
     except (ValueError, TypeError) as exc:
         raise TypeError(f"tensor: cannot convert {type(data).__name__} to an array: {exc}") from None
-    if arr.dtype == object:
+    if arr.dtype.kind not in "biufc":
         raise TypeError(
-            f"tensor: data of type {type(data).__name__} gives an object array; "
+            f"tensor: data of type {type(data).__name__} gives an array of dtype {arr.dtype}; "
             "expected numbers or nested sequences of numbers"
         )
     if dtype is None and arr.dtype == np.float64:
@@ -294,12 +316,19 @@ def as_tensor(data: Any, dtype: Any = None) -> Tensor:
     return _make(_to_array(data, dtype, copy=False))
 
 
+_PLAIN_OPERANDS = frozenset([float, int, bool, np.ndarray, Tensor])
+
+
 def as_operand(x: Any) -> Any:
     """Normalise a non-Tensor operand: Python scalars stay weak, sequences become arrays."""
-    if isinstance(x, (Tensor, np.ndarray, int, float, bool)):
+    if x.__class__ in _PLAIN_OPERANDS:  # the common cases, by exact type
         return x
     if isinstance(x, np.generic):
-        return x.item()  # NumPy scalars act like Python scalars, so they do not upcast tensors
+        # NumPy scalars act like Python scalars, so they do not upcast tensors
+        # (np.float64 subclasses float, so this test must come before the next one).
+        return x.item()
+    if isinstance(x, (Tensor, np.ndarray, int, float)):
+        return x
     if isinstance(x, complex):
         raise DTypeError("complex numbers are not supported")
     arr = np.asarray(x)
@@ -331,12 +360,98 @@ def inplace_check_leaf(t: Tensor, opname: str) -> None:
         )
 
 
+# ---- version counters ------------------------------------------------------------------
+#
+# A node that saves arrays for its backward must notice when one of them is modified in
+# place afterwards (API §3). Modification is a property of memory, so it is tracked per
+# *root array* (the ndarray that owns the memory, found through ``.base``), which covers
+# views, detached aliases and ``.data`` itself with no bookkeeping on Tensors:
+#
+# * every in-place write (``bump_version``) takes the next value of one global counter,
+#   the epoch, and records it for the root array it wrote to (with a per-array count of
+#   writes, the version that ``t._vbox[0]`` shows);
+# * a node records the epoch when it saves arrays; a saved array was modified afterwards
+#   iff its root has a later write recorded.
+#
+# While no in-place write happens anywhere (the usual case between a forward pass and its
+# backward) the engine skips all of this with one integer comparison per node, and a
+# graph keeps no Tensor objects alive (which also keeps the garbage collector's work low).
+_epoch = [0]
+# id(root) -> [weak ref to the root, epoch of its last write, version box [writes]]
+_written: dict[int, list] = {}
+_written_lock = threading.Lock()
+_prune_at = [1024]
+
+
+def _root(a: np.ndarray) -> np.ndarray:
+    base = a.base
+    while isinstance(base, np.ndarray):
+        a = base
+        base = a.base
+    return a
+
+
+def _entry(root: np.ndarray) -> list | None:
+    entry = _written.get(id(root))
+    return entry if entry is not None and entry[0]() is root else None
+
+
+def _new_entry(root: np.ndarray, epoch: int, box: list) -> list:
+    # (called with the lock held)
+    entry = _written[id(root)] = [weakref.ref(root), epoch, box]
+    if len(_written) > _prune_at[0]:  # forget arrays that no longer exist
+        for key in [k for k, v in _written.items() if v[0]() is None]:
+            del _written[key]
+        _prune_at[0] = max(1024, 2 * len(_written))
+    return entry
+
+
+def _mark_written(root: np.ndarray) -> None:
+    with _written_lock:
+        e = _epoch[0] + 1
+        _epoch[0] = e
+        entry = _entry(root)
+        if entry is None:
+            _new_entry(root, e, [1])
+        else:
+            entry[1] = e
+            entry[2][0] += 1
+
+
 def bump_version(t: Tensor) -> None:
-    box = t._vbox
-    if box is None:
-        t._vbox = [1]
-    else:
-        box[0] += 1
+    """Record that ``t``'s data (and so every view of that memory) was just modified in place."""
+    _mark_written(_root(t.data))
+
+
+def modified_since(a: Any, epoch: int) -> bool:
+    """Whether array ``a``'s memory was written in place after ``epoch``."""
+    if not isinstance(a, np.ndarray):
+        return False
+    entry = _entry(_root(a))
+    return entry is not None and entry[1] > epoch
+
+
+def version_box(a: np.ndarray) -> list:
+    """The version counter of ``a``'s memory: a one-element list holding the number of
+    in-place writes (like PyTorch's ``tensor._version``), shared by everything that
+    views that memory. Made on first use."""
+    root = _root(a)
+    with _written_lock:
+        entry = _entry(root)
+        if entry is None:
+            entry = _new_entry(root, 0, [0])
+        return entry[2]
+
+
+def _adopt_version_box(a: np.ndarray, box: list) -> None:
+    """Make ``box`` the version counter of ``a``'s memory (``t._vbox = box``)."""
+    root = _root(a)
+    with _written_lock:
+        entry = _entry(root)
+        if entry is None:
+            _new_entry(root, 0, box)
+        else:
+            entry[2] = box
 
 
 def _unsupported(name: str) -> UnsupportedNumpyFunction:

@@ -61,7 +61,8 @@ class Mul(Op):
         return a * b
 
     def backward(self, grad, a, b):
-        return grad * b, grad * a
+        need_a, need_b = self.needs_grad
+        return (grad * b if need_a else None), (grad * a if need_b else None)
 
     def jvp(self, tangents, a, b):
         ta, tb = tangents
@@ -208,7 +209,12 @@ def _inplace(self: Tensor, other, op_cls, ufunc, opname: str) -> Tensor:
         return self
     if self.data.dtype.kind != "f":
         raise DTypeError(f"{opname}: a {self.dtype} tensor cannot hold a result that requires grad")
-    result = op_cls.apply(self, other)
+    src = self
+    if 0 in op_cls.save_inputs:
+        # backward needs the value `self` has now, which the write below overwrites
+        src = _make(self.data.copy())
+        src._grad_fn, src._rg = self._grad_fn, self._rg
+    result = op_cls.apply(src, other)
     self.data[...] = result.data
     bump_version(self)
     node = result._grad_fn

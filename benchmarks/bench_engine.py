@@ -1,0 +1,273 @@
+"""Engine overhead: autograd_core side by side with PyTorch, NumPy, HIPS autograd, MyGrad.
+
+Two workloads, both dominated by per-operation bookkeeping rather than arithmetic:
+
+1. ``chain``: 2,000 repetitions of ``y = tanh(y * 0.9 + 0.1)`` on a 16-element float64
+   vector (6,000 recorded ops), forward and backward. The floor is a hand-written
+   NumPy forward + backward of the same chain.
+2. ``scalar``: a 100,000-op chain on a 0-d float64 tensor (50,000 repetitions of
+   ``y = y * 0.999 + 0.001``), forward and backward.
+
+Every library runs in this one process; repeats are interleaved (library A, B, C, A,
+B, C, ...) so drifting machine load hits all of them alike, and the table reports
+medians and ratios to autograd_core. Libraries that are not installed are skipped.
+
+Run: ``python benchmarks/bench_engine.py`` (``--repeats N``, ``--quick``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import os
+import platform
+import statistics
+import sys
+import time
+from collections.abc import Callable
+
+import numpy as np
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+
+import autograd_core as ac  # noqa: E402
+
+CHAIN_STEPS = 2_000
+CHAIN_SIZE = 16
+SCALAR_STEPS = 50_000  # two ops per step: 100,000 ops
+
+
+def _optional(name: str):
+    try:
+        return __import__(name)
+    except Exception:  # noqa: BLE001 - any import failure just drops the column
+        return None
+
+
+torch = _optional("torch")
+hips = _optional("autograd")
+mygrad = _optional("mygrad")
+
+
+# ---- workload 1: y = tanh(y * 0.9 + 0.1), vector ------------------------------------------
+
+
+def chain_ours(x0: np.ndarray, steps: int) -> np.ndarray:
+    x = ac.tensor(x0, requires_grad=True)
+    y = x
+    for _ in range(steps):
+        y = ac.tanh(y * 0.9 + 0.1)
+    y.backward(np.ones_like(x0))
+    return x.grad.data
+
+
+def chain_numpy(x0: np.ndarray, steps: int) -> np.ndarray:
+    # The floor: same arithmetic, no graph. Saves each tanh output for the backward pass.
+    outs = []
+    y = x0
+    for _ in range(steps):
+        y = np.tanh(y * 0.9 + 0.1)
+        outs.append(y)
+    g = np.ones_like(x0)
+    for t in reversed(outs):
+        g = g * (1 - t * t) * 0.9
+    return g
+
+
+def chain_torch(x0: np.ndarray, steps: int) -> np.ndarray:
+    x = torch.tensor(x0, requires_grad=True)
+    y = x
+    for _ in range(steps):
+        y = torch.tanh(y * 0.9 + 0.1)
+    y.backward(torch.ones_like(x))
+    return x.grad.numpy()
+
+
+def chain_hips(x0: np.ndarray, steps: int) -> np.ndarray:
+    anp = hips.numpy
+
+    def f(x):
+        y = x
+        for _ in range(steps):
+            y = anp.tanh(y * 0.9 + 0.1)
+        return y
+
+    vjp, _ = hips.make_vjp(f)(x0)
+    return vjp(np.ones_like(x0))
+
+
+def chain_mygrad(x0: np.ndarray, steps: int) -> np.ndarray:
+    x = mygrad.tensor(x0)
+    y = x
+    for _ in range(steps):
+        y = mygrad.tanh(y * 0.9 + 0.1)
+    y.backward(np.ones_like(x0))
+    return np.asarray(x.grad)
+
+
+# ---- workload 2: 100,000-op scalar chain ------------------------------------------------------
+
+
+def scalar_ours(steps: int) -> float:
+    x = ac.tensor(np.float64(0.5), requires_grad=True)
+    y = x
+    for _ in range(steps):
+        y = y * 0.999 + 0.001
+    y.backward()
+    return float(x.grad.data)
+
+
+def scalar_numpy(steps: int) -> float:
+    # Floor: 0-d arrays, forward then the (constant) backward product.
+    y = np.array(0.5)
+    for _ in range(steps):
+        y = y * 0.999 + 0.001
+    g = np.array(1.0)
+    for _ in range(steps):
+        g = g * 0.999
+    return float(g)
+
+
+def scalar_torch(steps: int) -> float:
+    x = torch.tensor(0.5, dtype=torch.float64, requires_grad=True)
+    y = x
+    for _ in range(steps):
+        y = y * 0.999 + 0.001
+    y.backward()
+    return float(x.grad)
+
+
+def scalar_hips(steps: int) -> float:
+    def f(x):
+        y = x
+        for _ in range(steps):
+            y = y * 0.999 + 0.001
+        return y
+
+    return float(hips.grad(f)(0.5))
+
+
+def scalar_mygrad(steps: int) -> float:
+    x = mygrad.tensor(0.5)
+    y = x
+    for _ in range(steps):
+        y = y * 0.999 + 0.001
+    y.backward()
+    return float(x.grad)
+
+
+# ---- harness ---------------------------------------------------------------------------------
+
+
+def _time(fn: Callable[[], object]) -> float:
+    t0 = time.perf_counter()
+    fn()
+    return time.perf_counter() - t0
+
+
+def run_suite(title: str, cases: dict[str, Callable[[], object]], repeats: int) -> dict[str, float]:
+    """Interleaved repeats; returns the median seconds per case."""
+    results = {name: fn() for name, fn in cases.items()}  # warm-up, and a correctness check
+    ref = np.asarray(results["autograd_core"], dtype=np.float64)
+    for name, val in results.items():
+        if not np.allclose(np.asarray(val, dtype=np.float64), ref, rtol=1e-6, atol=1e-12):
+            raise AssertionError(f"{title}: {name} disagrees with autograd_core")
+    times: dict[str, list[float]] = {name: [] for name in cases}
+    names = list(cases)
+    for r in range(repeats):
+        # rotate the starting library so none always runs right after another
+        for name in names[r % len(names) :] + names[: r % len(names)]:
+            gc.collect()  # start each run from the same heap state
+            times[name].append(_time(cases[name]))
+    return {name: statistics.median(ts) for name, ts in times.items()}
+
+
+def report(title: str, n_ops: int, med: dict[str, float]) -> None:
+    ours = med["autograd_core"]
+    print(f"\n{title}")
+    print(f"  {'library':<16}{'median ms':>11}{'us/op':>9}{'ours / it':>11}")
+    for name, t in med.items():
+        print(f"  {name:<16}{t * 1e3:>11.2f}{t / n_ops * 1e6:>9.2f}{ours / t:>11.2f}")
+
+
+def main(argv: list[str] | None = None) -> dict[str, dict[str, float]]:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeats", type=int, default=9, help="timed repeats per library (median)")
+    parser.add_argument("--quick", action="store_true", help="1/10 of the work, 3 repeats (smoke test)")
+    parser.add_argument(
+        "--no-gc-freeze",
+        action="store_true",
+        help="let full garbage collections traverse every imported library's objects too",
+    )
+    args = parser.parse_args(argv)
+    if not args.no_gc_freeze:
+        # All libraries are imported into this one process, so a full garbage collection
+        # would traverse every module object of every library (torch alone has ~150k).
+        # That penalises whichever library allocates Python objects per operation for the
+        # *other* libraries being loaded, which no single-library process pays. Freezing
+        # the import-time heap leaves the collector only the benchmark's own objects.
+        gc.collect()
+        gc.freeze()
+    chain_steps, scalar_steps, repeats = CHAIN_STEPS, SCALAR_STEPS, args.repeats
+    if args.quick:
+        chain_steps, scalar_steps, repeats = CHAIN_STEPS // 10, SCALAR_STEPS // 10, 3
+    if repeats < 1:
+        parser.error("--repeats must be >= 1")
+
+    print(
+        f"Python {platform.python_version()}, NumPy {np.__version__}, {platform.processor() or platform.machine()}"
+    )
+    versions = [f"{m.__name__} {getattr(m, '__version__', '?')}" for m in (torch, hips, mygrad) if m]
+    print("also installed: " + (", ".join(versions) or "none"))
+    print(f"medians of {repeats} interleaved repeats; 'ours / it' < 1 means autograd_core is faster")
+    print(
+        "import-time heap "
+        + ("not frozen" if args.no_gc_freeze else "frozen (gc.freeze; see --no-gc-freeze)")
+    )
+
+    x0 = np.random.default_rng(0).standard_normal(CHAIN_SIZE)
+    chain = {"autograd_core": lambda: chain_ours(x0, chain_steps)}
+    chain["numpy (manual)"] = lambda: chain_numpy(x0, chain_steps)
+    if torch is not None:
+        chain["pytorch"] = lambda: chain_torch(x0, chain_steps)
+    if hips is not None:
+        chain["hips autograd"] = lambda: chain_hips(x0, chain_steps)
+    if mygrad is not None:
+        chain["mygrad"] = lambda: chain_mygrad(x0, chain_steps)
+    med1 = run_suite("chain", chain, repeats)
+    report(
+        f"1. y = tanh(y * 0.9 + 0.1) x {chain_steps} on float64[{CHAIN_SIZE}], forward + backward "
+        f"({3 * chain_steps} ops)",
+        3 * chain_steps,
+        med1,
+    )
+
+    scalar = {"autograd_core": lambda: scalar_ours(scalar_steps)}
+    scalar["numpy (manual)"] = lambda: scalar_numpy(scalar_steps)
+    if torch is not None:
+        scalar["pytorch"] = lambda: scalar_torch(scalar_steps)
+    if hips is not None:
+        scalar["hips autograd"] = lambda: scalar_hips(scalar_steps)
+    if mygrad is not None:
+        scalar["mygrad"] = lambda: scalar_mygrad(scalar_steps)
+    med2 = run_suite("scalar", scalar, repeats)
+    report(
+        f"2. y = y * 0.999 + 0.001 x {scalar_steps} on a 0-d float64, forward + backward "
+        f"({2 * scalar_steps} ops)",
+        2 * scalar_steps,
+        med2,
+    )
+
+    print("\nacceptance targets")
+    checks = [("1. vs numpy (manual)", med1, "numpy (manual)", 3.0)]
+    if torch is not None:
+        checks += [("1. vs pytorch", med1, "pytorch", 1.0), ("2. vs pytorch", med2, "pytorch", 0.5)]
+    for label, med, other, target in checks:
+        ratio = med["autograd_core"] / med[other]
+        verdict = "ok" if ratio <= target else "MISSED"
+        print(f"  {label:<22} {ratio:5.2f}x  (target <= {target}x)  {verdict}")
+    return {"chain": med1, "scalar": med2}
+
+
+if __name__ == "__main__":
+    main()
