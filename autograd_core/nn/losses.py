@@ -320,9 +320,8 @@ def cross_entropy(
     if reduction == "sum" or isinstance(total, Tensor):
         loss = SoftmaxCrossEntropy.apply(input, q, reduction="sum")
         return loss if reduction == "sum" else loss / total
-    with np.errstate(divide="ignore"):  # every target ignored: 0 / 0 = nan, like PyTorch
-        scale = np.divide(1.0, total, dtype=np.float64)
-    return SoftmaxCrossEntropy.apply(input, q, reduction="sum", scale=float(scale))
+    scale = 1.0 / float(total) if total else float("nan")  # all ignored: 0 / 0 = nan, like PyTorch
+    return SoftmaxCrossEntropy.apply(input, q, reduction="sum", scale=scale)
 
 
 class SoftmaxCrossEntropy(Op):
