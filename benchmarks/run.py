@@ -116,7 +116,7 @@ def workloads(quick: bool) -> list[tuple[str, Callable[[], Workload]]]:
     return [
         ("per-op chain", lambda: chain_workload(False)),
         ("deep chain", lambda: deep_chain_workload(False)),
-        ("MLP step", lambda: bench_mlp.workload(batch=128, repeats=31)),
+        ("MLP step", lambda: bench_mlp.workload(batch=128, repeats=41)),
         ("MLP memory", lambda: bench_mlp.memory_workload(batch=128)),
         ("CNN step", lambda: bench_cnn.workload(repeats=15)),
         ("LSTM step", lambda: bench_lstm.workload(repeats=15)),
@@ -140,7 +140,7 @@ def batch_size_plot(path: Path, quick: bool) -> list[Workload]:
     names = (FLOOR, OURS, "pytorch")
     rows = []
     for b in sizes:
-        w = Workload(f"MLP step, batch {b}", bench_mlp.implementations(b, names), repeats=3 if quick else 9)
+        w = Workload(f"MLP step, batch {b}", bench_mlp.implementations(b, names), repeats=3 if quick else 15)
         w.run()
         rows.append(w)
         print(f"  batch {b}: " + ", ".join(f"{k} {fmt(v)}" for k, v in w.medians.items()), file=sys.stderr)
