@@ -193,7 +193,15 @@ def _execute(roots, seeds, retain_graph, create_graph, inputs):
                 e = node.saved_epoch
                 if e is not None and e != epoch[0]:
                     node.check_versions()
-                gs = node.backward(g, *saved) if saved else node.backward(g)
+                # (unrolled: `backward(g, *saved)` would allocate a list and a tuple)
+                if not saved:
+                    gs = node.backward(g)
+                elif len(saved) == 1:
+                    gs = node.backward(g, saved[0])
+                elif len(saved) == 2:
+                    gs = node.backward(g, saved[0], saved[1])
+                else:
+                    gs = node.backward(g, *saved)
                 if not retain_graph:
                     node.saved = None  # frees the saved arrays; a second backward raises
                     if node.ctx is not None:

@@ -29,6 +29,20 @@ The rule contract
   reduces them with :func:`~autograd_core.broadcasting.sum_to` and casts them, in
   one place. A rule may return ``None`` for an input that needs no gradient
   (``self.needs_grad[i]`` tells which do).
+* ``save_inputs``/``save_output`` are class attributes (``forward`` may also set
+  ``self.save_inputs``, e.g. for a variable number of operands); ``is_view`` may be a
+  class attribute or set on ``self`` in ``forward``. ``Op.apply`` creates the node
+  with ``cls()``, so subclasses define no ``__init__``: parameters are keyword
+  arguments of ``forward``.
+
+What a node keeps
+-----------------
+Recording stores the saved *arrays* (never the Tensors, so a graph keeps no Tensor
+objects alive), the parents, ``needs_grad``, the output's shape and dtype and a
+creation number ``_seq`` that orders the backward pass. An in-place write to a saved
+array afterwards is caught by the version epochs of :mod:`autograd_core.tensor`
+(``bump_version``); under ``create_graph=True`` the saved arrays are handed to the
+rule as Tensors standing at the same place in the graph.
 """
 
 from __future__ import annotations

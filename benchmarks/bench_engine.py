@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import gc
+import importlib.metadata
 import os
 import platform
 import statistics
@@ -42,6 +43,13 @@ def _optional(name: str):
         return __import__(name)
     except Exception:  # noqa: BLE001 - any import failure just drops the column
         return None
+
+
+def _version(module) -> str:
+    try:
+        return importlib.metadata.version(module.__name__)
+    except importlib.metadata.PackageNotFoundError:
+        return getattr(module, "__version__", "?")
 
 
 torch = _optional("torch")
@@ -217,7 +225,7 @@ def main(argv: list[str] | None = None) -> dict[str, dict[str, float]]:
     print(
         f"Python {platform.python_version()}, NumPy {np.__version__}, {platform.processor() or platform.machine()}"
     )
-    versions = [f"{m.__name__} {getattr(m, '__version__', '?')}" for m in (torch, hips, mygrad) if m]
+    versions = [f"{m.__name__} {_version(m)}" for m in (torch, hips, mygrad) if m]
     print("also installed: " + (", ".join(versions) or "none"))
     print(f"medians of {repeats} interleaved repeats; 'ours / it' < 1 means autograd_core is faster")
     print(
