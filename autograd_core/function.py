@@ -128,6 +128,10 @@ class Op:
                 f"{cls.__name__}: Op subclasses must not define __init__ or __new__; "
                 "take parameters as keyword arguments of forward (Op.apply passes them on)"
             )
+        # Bind ``apply`` to the class once: a classmethod would build a new bound method
+        # on every ``SomeOp.apply(...)`` call (unless a subclass brings its own apply).
+        if getattr(cls.apply, "__func__", None) is _apply_function:
+            cls.apply = _apply_function.__get__(cls)
 
     def forward(self, *args, **params):  # pragma: no cover - abstract
         raise NotImplementedError(f"{type(self).__name__}.forward")
@@ -461,6 +465,8 @@ class Op:
 
 
 from .tensor import Tensor, _epoch, modified_since, version_box  # noqa: E402  (Tensor needs Op, Op needs Tensor)
+
+_apply_function = Op.apply.__func__
 
 
 def _forward_error(node: Op, inputs: tuple, exc: Exception) -> Exception:
