@@ -159,10 +159,8 @@ def _execute(roots, seeds, retain_graph, create_graph, inputs):
         if select:
             if node in wanted_nodes:
                 captured[node] = g
-            if node not in reach:  # no wanted input below: prune
-                if not retain_graph:
-                    node.release()
-                return None
+            if node not in reach:  # no wanted input below: prune (and keep: it did not run,
+                return None  # and may belong to a graph the caller still needs)
         gs = node.run_backward(g, create_graph)
         if not retain_graph:
             node.release()
@@ -183,7 +181,7 @@ def _execute(roots, seeds, retain_graph, create_graph, inputs):
         while node is not None:
             # -- run the node's rule on its (complete) gradient g
             if node_hooks_used[0] and node.pre_hooks is not None:
-                g = _pre_hooks_and_retain(node, g, create_graph)
+                g = _pre_hooks_and_retain(node, g, create_graph, retain=not select)
             if general:
                 gs = special(node, g)
             else:
@@ -193,7 +191,15 @@ def _execute(roots, seeds, retain_graph, create_graph, inputs):
                 e = node.saved_epoch
                 if e is not None and e != epoch[0]:
                     node.check_versions()
-                gs = node.backward(g, *saved) if saved else node.backward(g)
+                # (unrolled: `backward(g, *saved)` would allocate a list and a tuple)
+                if not saved:
+                    gs = node.backward(g)
+                elif len(saved) == 1:
+                    gs = node.backward(g, saved[0])
+                elif len(saved) == 2:
+                    gs = node.backward(g, saved[0], saved[1])
+                else:
+                    gs = node.backward(g, *saved)
                 if not retain_graph:
                     node.saved = None  # frees the saved arrays; a second backward raises
                     if node.ctx is not None:
@@ -357,11 +363,14 @@ def _apply_hooks(hooks, g, create_graph):
     return g
 
 
-def _pre_hooks_and_retain(node, g, create_graph):
-    """A non-leaf's hooks (which may replace its gradient), then ``retain_grad``."""
+def _pre_hooks_and_retain(node, g, create_graph, retain=True):
+    """A non-leaf's hooks (which may replace its gradient), then ``retain_grad``.
+
+    Functional passes (``inputs=`` given) never write ``.grad``, so they skip retaining.
+    """
     if node.pre_hooks:  # an empty list when only retain_grad() was called
         g = _apply_hooks(node.pre_hooks, g, create_graph)
-    if node.retained is not None:
+    if retain and node.retained is not None:
         _retain(node, g, create_graph)
     return g
 

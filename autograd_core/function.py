@@ -29,6 +29,20 @@ The rule contract
   reduces them with :func:`~autograd_core.broadcasting.sum_to` and casts them, in
   one place. A rule may return ``None`` for an input that needs no gradient
   (``self.needs_grad[i]`` tells which do).
+* ``save_inputs``/``save_output`` are class attributes (``forward`` may also set
+  ``self.save_inputs``, e.g. for a variable number of operands); ``is_view`` may be a
+  class attribute or set on ``self`` in ``forward``. ``Op.apply`` creates the node
+  with ``cls()``, so subclasses define no ``__init__``: parameters are keyword
+  arguments of ``forward``.
+
+What a node keeps
+-----------------
+Recording stores the saved *arrays* (never the Tensors, so a graph keeps no Tensor
+objects alive), the parents, ``needs_grad``, the output's shape and dtype and a
+creation number ``_seq`` that orders the backward pass. An in-place write to a saved
+array afterwards is caught by the version epochs of :mod:`autograd_core.tensor`
+(``bump_version``); under ``create_graph=True`` the saved arrays are handed to the
+rule as Tensors standing at the same place in the graph.
 """
 
 from __future__ import annotations
@@ -114,6 +128,10 @@ class Op:
                 f"{cls.__name__}: Op subclasses must not define __init__ or __new__; "
                 "take parameters as keyword arguments of forward (Op.apply passes them on)"
             )
+        # Bind ``apply`` to the class once: a classmethod would build a new bound method
+        # on every ``SomeOp.apply(...)`` call (unless a subclass brings its own apply).
+        if getattr(cls.apply, "__func__", None) is _apply_function:
+            cls.apply = _apply_function.__get__(cls)
 
     def forward(self, *args, **params):  # pragma: no cover - abstract
         raise NotImplementedError(f"{type(self).__name__}.forward")
@@ -447,6 +465,8 @@ class Op:
 
 
 from .tensor import Tensor, _epoch, modified_since, version_box  # noqa: E402  (Tensor needs Op, Op needs Tensor)
+
+_apply_function = Op.apply.__func__
 
 
 def _forward_error(node: Op, inputs: tuple, exc: Exception) -> Exception:

@@ -112,11 +112,6 @@ class Tensor:
             raise TypeError("iteration over a 0-d tensor")  # at iter(), like PyTorch
         return (self[i] for i in range(self.data.shape[0]))
 
-    @property
-    def T(self) -> Tensor:
-        """The tensor with its axes reversed (differentiable, like ``ndarray.T``)."""
-        return self.transpose()
-
     # ---- conversions ----------------------------------------------------------------
 
     def numpy(self) -> np.ndarray:

@@ -10,7 +10,9 @@ Two workloads, both dominated by per-operation bookkeeping rather than arithmeti
 
 Every library runs in this one process; repeats are interleaved (library A, B, C, A,
 B, C, ...) so drifting machine load hits all of them alike, and the table reports
-medians and ratios to autograd_core. Libraries that are not installed are skipped.
+medians and ratios to autograd_core (a chain sample is 5 back-to-back runs). Every
+library's result is checked against autograd_core's. Libraries that are not
+installed are skipped.
 
 Run: ``python benchmarks/bench_engine.py`` (``--repeats N``, ``--quick``).
 """
@@ -19,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import gc
+import importlib.metadata
 import os
 import platform
 import statistics
@@ -35,6 +38,7 @@ import autograd_core as ac  # noqa: E402
 CHAIN_STEPS = 2_000
 CHAIN_SIZE = 16
 SCALAR_STEPS = 50_000  # two ops per step: 100,000 ops
+CHAIN_INNER = 5  # chain runs per timed sample
 
 
 def _optional(name: str):
@@ -42,6 +46,13 @@ def _optional(name: str):
         return __import__(name)
     except Exception:  # noqa: BLE001 - any import failure just drops the column
         return None
+
+
+def _version(module) -> str:
+    try:
+        return importlib.metadata.version(module.__name__)
+    except importlib.metadata.PackageNotFoundError:
+        return getattr(module, "__version__", "?")
 
 
 torch = _optional("torch")
@@ -118,7 +129,8 @@ def scalar_ours(steps: int) -> float:
 
 
 def scalar_numpy(steps: int) -> float:
-    # Floor: 0-d arrays, forward then the (constant) backward product.
+    # For reference only: the same arithmetic in NumPy (after the first product the
+    # values are NumPy scalars, far cheaper than 0-d arrays), then the backward product.
     y = np.array(0.5)
     for _ in range(steps):
         y = y * 0.999 + 0.001
@@ -165,8 +177,14 @@ def _time(fn: Callable[[], object]) -> float:
     return time.perf_counter() - t0
 
 
-def run_suite(title: str, cases: dict[str, Callable[[], object]], repeats: int) -> dict[str, float]:
-    """Interleaved repeats; returns the median seconds per case."""
+def run_suite(
+    title: str, cases: dict[str, Callable[[], object]], repeats: int, inner: int = 1
+) -> dict[str, float]:
+    """Interleaved repeats; returns the median seconds per call of each case.
+
+    Each sample times ``inner`` back-to-back calls (short workloads are otherwise at
+    the mercy of the scheduler) and counts their mean.
+    """
     results = {name: fn() for name, fn in cases.items()}  # warm-up, and a correctness check
     ref = np.asarray(results["autograd_core"], dtype=np.float64)
     for name, val in results.items():
@@ -178,7 +196,8 @@ def run_suite(title: str, cases: dict[str, Callable[[], object]], repeats: int) 
         # rotate the starting library so none always runs right after another
         for name in names[r % len(names) :] + names[: r % len(names)]:
             gc.collect()  # start each run from the same heap state
-            times[name].append(_time(cases[name]))
+            fn = cases[name]
+            times[name].append(_time(lambda fn=fn: [fn() for _ in range(inner)]) / inner)
     return {name: statistics.median(ts) for name, ts in times.items()}
 
 
@@ -217,7 +236,7 @@ def main(argv: list[str] | None = None) -> dict[str, dict[str, float]]:
     print(
         f"Python {platform.python_version()}, NumPy {np.__version__}, {platform.processor() or platform.machine()}"
     )
-    versions = [f"{m.__name__} {getattr(m, '__version__', '?')}" for m in (torch, hips, mygrad) if m]
+    versions = [f"{m.__name__} {_version(m)}" for m in (torch, hips, mygrad) if m]
     print("also installed: " + (", ".join(versions) or "none"))
     print(f"medians of {repeats} interleaved repeats; 'ours / it' < 1 means autograd_core is faster")
     print(
@@ -234,7 +253,7 @@ def main(argv: list[str] | None = None) -> dict[str, dict[str, float]]:
         chain["hips autograd"] = lambda: chain_hips(x0, chain_steps)
     if mygrad is not None:
         chain["mygrad"] = lambda: chain_mygrad(x0, chain_steps)
-    med1 = run_suite("chain", chain, repeats)
+    med1 = run_suite("chain", chain, repeats, inner=CHAIN_INNER)
     report(
         f"1. y = tanh(y * 0.9 + 0.1) x {chain_steps} on float64[{CHAIN_SIZE}], forward + backward "
         f"({3 * chain_steps} ops)",

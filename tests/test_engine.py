@@ -764,3 +764,49 @@ def test_rule_receives_ndarrays_on_ordinary_backward_and_tensors_under_create_gr
     Spy.apply(x).backward(np.ones(1), create_graph=True)
     assert seen[0] == (np.ndarray, np.ndarray, np.ndarray)
     assert seen[1] == (ac.Tensor, ac.Tensor, ac.Tensor)
+
+
+# ---- scheduling and what a graph keeps --------------------------------------------------------
+
+
+def test_nodes_run_most_recently_recorded_first_like_pytorch():
+    x = leaf([1.0])
+    a = x * 2.0  # recorded first
+    b = x * 3.0  # recorded second
+    order = []
+    a.register_hook(lambda g: order.append("a"))
+    b.register_hook(lambda g: order.append("b"))
+    (a + b).backward(np.ones(1))
+    assert order == ["b", "a"]
+    assert x.grad.item() == 5.0
+
+
+def test_a_parent_waits_for_consumers_recorded_later():
+    # h feeds a chain (u) and, later, a second branch (v); h must run once, after both
+    x = leaf([0.5, -0.25])
+    h = ac.tanh(x)
+    u = ac.exp(h) * 2.0
+    v = h * h
+    seen = []
+    h.register_hook(lambda g: seen.append(g.data.copy()))
+    (u + v).backward(np.ones(2))
+    t = np.tanh(x.data)
+    dh = 2 * np.exp(t) + 2 * t
+    assert len(seen) == 1
+    np.testing.assert_allclose(seen[0], dh)
+    np.testing.assert_allclose(x.grad.data, dh * (1 - t**2))
+
+
+def test_the_graph_keeps_no_tensor_objects():
+    gc.disable()
+    try:
+        x = leaf([1.0, 2.0])
+        h = x * 2.0
+        y = h * h  # saves h's array, not h itself
+        r = weakref.ref(h)
+        del h
+        assert r() is None
+        y.backward(np.ones(2))
+        np.testing.assert_allclose(x.grad.data, 8 * x.data)
+    finally:
+        gc.enable()

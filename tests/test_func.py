@@ -576,3 +576,30 @@ def test_transforms_through_ops_without_native_rules():
     f = lambda x: (ac.tanh(x.reshape(5, 1) * x.reshape(1, 5)) ** 2).mean()
     v = rng(8).standard_normal(5)
     np.testing.assert_allclose(ac.hvp(f, x, v)[1].data, ac.hessian(f)(x).data @ v, rtol=1e-10, atol=1e-13)
+
+
+def test_functional_grad_never_writes_retained_grads():
+    """API §7: transforms never write any tensor's .grad, retain_grad() included."""
+    seen = {}
+
+    def f(x):
+        h = x * 3
+        h.retain_grad()
+        seen["h"] = h
+        return (h * h).sum()
+
+    g = ac.grad(f)(ac.tensor([1.0, 2.0]))
+    np.testing.assert_allclose(g.data, [18.0, 36.0])
+    assert seen["h"].grad is None
+
+
+def test_pruned_nodes_of_an_enclosing_graph_stay_usable():
+    """A functional pass that does not run a node must not free it."""
+    w = ac.tensor([1.0, 2.0], requires_grad=True)
+    u = w * 2  # an enclosing graph the transform reaches through a closure
+    side = ac.exp(w)  # a second branch, not needed by the transform
+    total = (u * side).sum()
+    ac.grad(lambda x: (x * u).sum())(ac.tensor([1.0, 1.0]))
+    total.backward()
+    expected = 2 * np.exp([1.0, 2.0]) + 2 * np.array([1.0, 2.0]) * np.exp([1.0, 2.0])
+    np.testing.assert_allclose(w.grad.data, expected, rtol=1e-6)

@@ -370,3 +370,33 @@ def test_conversions_to_python_numbers():
 def test_register_hook_requires_grad():
     with pytest.raises(GraphError):
         ac.tensor([1.0]).register_hook(lambda g: g)
+
+
+# ---- version counters -------------------------------------------------------------------------
+
+
+def test_version_counter_counts_in_place_writes_and_is_shared_by_views():
+    t = ac.tensor(np.zeros((2, 3)))
+    assert t._vbox is None  # nothing asked for it and nothing wrote yet
+    with ac.no_grad():
+        t += 1.0
+    assert t._vbox[0] == 1
+    v = t.reshape(6)  # a view of the same memory
+    d = t.detach()
+    with ac.no_grad():
+        v *= 2.0
+        d -= 1.0
+    assert t._vbox[0] == v._vbox[0] == d._vbox[0] == 3
+    assert t._vbox is v._vbox
+    other = ac.tensor(np.zeros(2))
+    assert other._vbox is None
+
+
+def test_assigning_a_version_box_shares_it():
+    a = ac.tensor([1.0, 2.0])
+    box = [0]
+    a._vbox = box
+    assert a._vbox is box
+    with ac.no_grad():
+        a += 1.0
+    assert box[0] == 1
