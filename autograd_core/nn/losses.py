@@ -27,6 +27,7 @@ import autograd_core as ac
 
 from ..errors import DTypeError, ShapeError
 from ..function import Op
+from ..ops.arithmetic import tangent_sum
 from ..ops.reduction import LogSoftmax, Softmax
 from ..tensor import Tensor, as_tensor
 from .module import Module
@@ -353,6 +354,17 @@ class SoftmaxCrossEntropy(Op):
             gz = g * (np.sum(q, axis=1, keepdims=True) * Softmax.fn(z, axis=1) - q)
         gq = -g * LogSoftmax.fn(z, axis=1) if self.needs_grad[1] else None
         return gz, gq
+
+    def jvp(self, tangents, z, q):
+        reduction, scale = self.ctx
+        tz, tq = tangents
+        t = tangent_sum(
+            None
+            if tz is None
+            else np.sum((np.sum(q, axis=1, keepdims=True) * Softmax.fn(z, axis=1) - q) * tz, axis=1),
+            None if tq is None else -np.sum(LogSoftmax.fn(z, axis=1) * tq, axis=1),
+        )
+        return t if reduction == "none" else np.sum(t) * scale
 
 
 def nll_loss(

@@ -181,6 +181,28 @@ def test_cross_entropy_weight_tensor_gets_gradients(reduction):
     assert gradgradcheck(lambda a, v: F.cross_entropy(a, TARGETS, weight=v, **kw), [t64(LOGITS), w])
 
 
+@pytest.mark.parametrize("reduction", REDUCTIONS)
+def test_cross_entropy_jvp_matches_central_differences(reduction):
+    # the fused node's own jvp rule, in the logits and in probability targets
+    tx, tp = RNG.standard_normal(LOGITS.shape), RNG.standard_normal(PROBS.shape)
+
+    def f(a, b):
+        return F.cross_entropy(a, b, reduction=reduction, label_smoothing=0.1)
+
+    _, tangent = ac.jvp(f, (t64(LOGITS, False), t64(PROBS, False)), (t64(tx, False), t64(tp, False)))
+    h = 1e-6
+    plus = f(t64(LOGITS + h * tx, False), t64(PROBS + h * tp, False)).data
+    minus = f(t64(LOGITS - h * tx, False), t64(PROBS - h * tp, False)).data
+    np.testing.assert_allclose(tangent.data, (plus - minus) / (2 * h), rtol=1e-6, atol=1e-9)
+    # class-index targets: only the logits have a tangent
+    _, tangent = ac.jvp(
+        lambda a: F.cross_entropy(a, TARGETS, reduction=reduction), (t64(LOGITS, False),), (t64(tx, False),)
+    )
+    plus = F.cross_entropy(t64(LOGITS + h * tx, False), TARGETS, reduction=reduction).data
+    minus = F.cross_entropy(t64(LOGITS - h * tx, False), TARGETS, reduction=reduction).data
+    np.testing.assert_allclose(tangent.data, (plus - minus) / (2 * h), rtol=1e-6, atol=1e-9)
+
+
 def test_cross_entropy_float32_keeps_its_dtype():
     x = ac.tensor(LOGITS.astype(np.float32), requires_grad=True)
     loss = F.cross_entropy(x, TARGETS)
