@@ -24,7 +24,7 @@ from . import grad_mode
 from .broadcasting import sum_to, sum_to_array
 from .errors import AnomalyError, GraphError, ShapeError
 from .function import _FIRST, _ONE, _SECOND, anomaly_state
-from .tensor import Tensor, _epoch, _make, node_hooks_used
+from .tensor import Tensor, _last_write, _make, node_hooks_used
 
 _ndarray = np.ndarray
 
@@ -149,7 +149,7 @@ def _execute(roots, seeds, retain_graph, create_graph, inputs):
     handed = {id(s) for s in seeds}  # caller-owned arrays: a leaf's .grad gets a copy
     leaf_grads: dict = {}  # leaf Tensor -> gradient summed so far
     anomaly = anomaly_state["enabled"]
-    epoch = _epoch
+    last_write = _last_write
     # Everything but a plain backward() (Tensor gradients, pruning, NaN checks) goes
     # through `special`, so the common case tests one flag per node.
     general = create_graph or select or anomaly
@@ -188,9 +188,8 @@ def _execute(roots, seeds, retain_graph, create_graph, inputs):
                 saved = node.saved
                 if saved is None:
                     raise node.released_error()
-                e = node.saved_epoch
-                if e is not None and e != epoch[0]:
-                    node.check_versions()
+                if last_write[0] > node._seq and (saved or node.view_of is not None):
+                    node.check_versions()  # something was written in place since recording
                 # (unrolled: `backward(g, *saved)` would allocate a list and a tuple)
                 if not saved:
                     gs = node.backward(g)
@@ -213,12 +212,18 @@ def _execute(roots, seeds, retain_graph, create_graph, inputs):
             if needs is _ONE:
                 p = node._p
                 i = 0
-            elif needs is _FIRST or needs is _SECOND:
+            elif needs is _FIRST:
                 if gs.__class__ is _ndarray or len(gs) != 2:
                     raise _count_error(node, gs)
-                i = 0 if needs is _FIRST else 1
                 p = node._p
-                gs = gs[i]
+                gs = gs[0]
+                i = 0
+            elif needs is _SECOND:
+                if gs.__class__ is _ndarray or len(gs) != 2:
+                    raise _count_error(node, gs)
+                p = node._p
+                gs = gs[1]
+                i = 1
             else:
                 parents = node._ps
                 if len(gs) != len(parents):

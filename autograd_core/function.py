@@ -47,7 +47,6 @@ rule as Tensors standing at the same place in the graph.
 
 from __future__ import annotations
 
-import itertools
 import os
 import traceback
 
@@ -59,7 +58,6 @@ from .errors import DTypeError, GraphError, InplaceError, ShapeError, describe
 _is_grad_enabled = grad_mode.is_grad_enabled_fast
 _ndarray = np.ndarray
 _asarray = np.asarray
-_next_seq = itertools.count(1).__next__  # atomic under the GIL
 _new = object.__new__  # bound once: cheaper than cls.__new__(cls) on the hot path
 
 # Set by ``detect_anomaly``; read once per recorded op.
@@ -107,9 +105,6 @@ class Op:
     #: values), then the output array; ``None`` once released. Only arrays are kept, not
     #: Tensors, so a recorded graph holds no Tensor objects.
     saved: tuple | None = ()
-    #: ``tensor._epoch[0]`` when the node saved arrays or took a view; ``None`` when
-    #: there is nothing to check for in-place modification
-    saved_epoch: int | None = None
     view_of = None  # for view ops: the viewed array (checked like a saved one)
     #: the inputs as given, kept only when a saved input is a Tensor that needs no grad,
     #: so that ``saved_values`` can show it (graph drawings name such constants)
@@ -145,6 +140,7 @@ class Op:
     # garbage collector. ``needs_grad`` (one of the shared tuples) tells which layout.
     _p = None
     _ps: tuple = ()
+    needs_grad: tuple = _ONE  # the one-input layout; other layouts set it when recorded
 
     @property
     def parents(self) -> tuple:
@@ -220,12 +216,10 @@ class Op:
             if si:
                 saved = (ad, bd) if si == _ALL_INPUTS[2] else tuple([(ad, bd)[i] for i in si])
                 node.saved = (*saved, out) if node.save_output else saved
-                node.saved_epoch = _epoch[0]
                 if ra is not rb and isinstance(b if ra else a, Tensor):
                     node.saved_inputs = inputs  # a constant Tensor: keep it for graph tools
             elif node.save_output:
                 node.saved = (out,)
-                node.saved_epoch = _epoch[0]
         elif len(inputs) == 1:
             a = inputs[0]
             if isinstance(a, Tensor):
@@ -243,14 +237,11 @@ class Op:
             if not ra or not _is_grad_enabled():
                 return _unrecorded(node, a, out)
             pa = a._grad_fn
-            node._p = a if pa is None else pa
-            node.needs_grad = _ONE
+            node._p = a if pa is None else pa  # (needs_grad: the class default, _ONE)
             if node.save_inputs:  # (0,): the input
                 node.saved = (ad, out) if node.save_output else (ad,)
-                node.saved_epoch = _epoch[0]
             elif node.save_output:
                 node.saved = (out,)
-                node.saved_epoch = _epoch[0]
         else:
             arrays = [x.data if isinstance(x, Tensor) else x for x in inputs]
             try:
@@ -267,7 +258,7 @@ class Op:
                 return _unrecorded(node, first, _asarray(out))
             return node._record(inputs, out, arrays)
 
-        node._seq = _next_seq()
+        node._seq = next_tick()
         node.out_shape = out.shape
         node.out_dtype = out.dtype
         result = _new(Tensor)
@@ -276,7 +267,6 @@ class Op:
         result._rg = True
         if node.is_view:
             node.view_of = ad
-            node.saved_epoch = _epoch[0]
             _mark_view(result, a)
         if anomaly_state["enabled"]:
             node.forward_stack = _creation_stack()
@@ -301,7 +291,7 @@ class Op:
             else:
                 parents.append(None)
         self.parents = parents
-        self._seq = _next_seq()
+        self._seq = next_tick()
         self.out_shape = out.shape
         self.out_dtype = out.dtype
         result = _new(Tensor)
@@ -312,12 +302,10 @@ class Op:
         if si or self.save_output:
             saved = tuple([arrays[i] for i in si])
             self.saved = (*saved, out) if self.save_output else saved
-            self.saved_epoch = _epoch[0]
             if any(isinstance(inputs[i], Tensor) and parents[i] is None for i in si):
                 self.saved_inputs = inputs  # a constant Tensor: keep it for graph tools
         if self.is_view and inputs:
             self.view_of = arrays[0]
-            self.saved_epoch = _epoch[0]
             _mark_view(result, inputs[0])
         if anomaly_state["enabled"]:
             self.forward_stack = _creation_stack()
@@ -329,9 +317,9 @@ class Op:
         """Raise if an array this node saved (or viewed) was modified in place since.
 
         The engine calls this only when some in-place write happened anywhere after the
-        node was recorded (the global epoch moved), see ``tensor.bump_version``.
+        node was recorded (see the clock in ``autograd_core.tensor``).
         """
-        epoch = self.saved_epoch
+        epoch = self._seq
         saved = self.saved or ()
         for k, i in enumerate(self.save_inputs):
             x = saved[k]
@@ -373,8 +361,7 @@ class Op:
         saved = self.saved
         if saved is None:
             raise self.released_error()
-        epoch = self.saved_epoch
-        if epoch is not None and epoch != _epoch[0]:
+        if _last_write[0] > self._seq:
             self.check_versions()
         if not create_graph:
             return self.backward(grad, *saved)
@@ -458,13 +445,13 @@ class Op:
     def _version_of(self, array) -> int:
         # the current count, or (when written since saving) one that cannot match it
         count = version_box(array)[0]
-        return count - 1 if modified_since(array, self.saved_epoch) else count
+        return count - 1 if modified_since(array, self._seq) else count
 
     def __repr__(self) -> str:
         return f"<{self.name}>"
 
 
-from .tensor import Tensor, _epoch, modified_since, version_box  # noqa: E402  (Tensor needs Op, Op needs Tensor)
+from .tensor import Tensor, _last_write, modified_since, next_tick, version_box  # noqa: E402  (Tensor needs Op, Op needs Tensor)
 
 _apply_function = Op.apply.__func__
 

@@ -7,6 +7,7 @@ only what every tensor has: its data, its place in the graph, and conversions.
 
 from __future__ import annotations
 
+import itertools
 import threading
 import weakref
 from collections.abc import Callable, Iterator
@@ -355,24 +356,23 @@ def inplace_check_leaf(t: Tensor, opname: str) -> None:
         )
 
 
-# ---- version counters ------------------------------------------------------------------
+# ---- one clock for graph nodes and in-place writes ---------------------------------------
 #
 # A node that saves arrays for its backward must notice when one of them is modified in
 # place afterwards (API §3). Modification is a property of memory, so it is tracked per
 # *root array* (the ndarray that owns the memory, found through ``.base``), which covers
-# views, detached aliases and ``.data`` itself with no bookkeeping on Tensors:
+# views, detached aliases and ``.data`` itself with no bookkeeping on Tensors.
 #
-# * every in-place write (``bump_version``) takes the next value of one global counter,
-#   the epoch, and records it for the root array it wrote to (with a per-array count of
-#   writes, the version that ``t._vbox[0]`` shows);
-# * a node records the epoch when it saves arrays; a saved array was modified afterwards
-#   iff its root has a later write recorded.
-#
-# While no in-place write happens anywhere (the usual case between a forward pass and its
-# backward) the engine skips all of this with one integer comparison per node, and a
-# graph keeps no Tensor objects alive (which also keeps the garbage collector's work low).
-_epoch = [0]
-# id(root) -> [weak ref to the root, epoch of its last write, version box [writes]]
+# Recording a node and writing in place both take the next tick of one clock: the node
+# keeps its tick (``Op._seq``, which also orders the backward pass), a write records its
+# tick for the root array it wrote to (with a per-array count of writes, the version
+# that ``t._vbox[0]`` shows) and as ``_last_write``. So an array saved by a node was
+# modified afterwards iff its root's last write tick is larger than the node's, and
+# while no in-place write happened after a node was recorded (the usual case between a
+# forward pass and its backward) the engine skips every check with one comparison.
+next_tick = itertools.count(1).__next__  # atomic under the GIL
+_last_write = [0]
+# id(root) -> [weak ref to the root, tick of its last write, version box [writes]]
 _written: dict[int, list] = {}
 _written_lock = threading.Lock()
 _prune_at = [1024]
@@ -391,9 +391,9 @@ def _entry(root: np.ndarray) -> list | None:
     return entry if entry is not None and entry[0]() is root else None
 
 
-def _new_entry(root: np.ndarray, epoch: int, box: list) -> list:
+def _new_entry(root: np.ndarray, tick: int, box: list) -> list:
     # (called with the lock held)
-    entry = _written[id(root)] = [weakref.ref(root), epoch, box]
+    entry = _written[id(root)] = [weakref.ref(root), tick, box]
     if len(_written) > _prune_at[0]:  # forget arrays that no longer exist
         for key in [k for k, v in _written.items() if v[0]() is None]:
             del _written[key]
@@ -403,13 +403,13 @@ def _new_entry(root: np.ndarray, epoch: int, box: list) -> list:
 
 def _mark_written(root: np.ndarray) -> None:
     with _written_lock:
-        e = _epoch[0] + 1
-        _epoch[0] = e
+        tick = next_tick()
+        _last_write[0] = tick
         entry = _entry(root)
         if entry is None:
-            _new_entry(root, e, [1])
+            _new_entry(root, tick, [1])
         else:
-            entry[1] = e
+            entry[1] = tick
             entry[2][0] += 1
 
 
@@ -418,12 +418,12 @@ def bump_version(t: Tensor) -> None:
     _mark_written(_root(t.data))
 
 
-def modified_since(a: Any, epoch: int) -> bool:
-    """Whether array ``a``'s memory was written in place after ``epoch``."""
+def modified_since(a: Any, tick: int) -> bool:
+    """Whether array ``a``'s memory was written in place after clock ``tick``."""
     if not isinstance(a, np.ndarray):
         return False
     entry = _entry(_root(a))
-    return entry is not None and entry[1] > epoch
+    return entry is not None and entry[1] > tick
 
 
 def version_box(a: np.ndarray) -> list:
