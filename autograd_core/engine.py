@@ -159,10 +159,8 @@ def _execute(roots, seeds, retain_graph, create_graph, inputs):
         if select:
             if node in wanted_nodes:
                 captured[node] = g
-            if node not in reach:  # no wanted input below: prune
-                if not retain_graph:
-                    node.release()
-                return None
+            if node not in reach:  # no wanted input below: prune (and keep: it did not run,
+                return None  # and may belong to a graph the caller still needs)
         gs = node.run_backward(g, create_graph)
         if not retain_graph:
             node.release()
@@ -183,7 +181,7 @@ def _execute(roots, seeds, retain_graph, create_graph, inputs):
         while node is not None:
             # -- run the node's rule on its (complete) gradient g
             if node_hooks_used[0] and node.pre_hooks is not None:
-                g = _pre_hooks_and_retain(node, g, create_graph)
+                g = _pre_hooks_and_retain(node, g, create_graph, retain=not select)
             if general:
                 gs = special(node, g)
             else:
@@ -373,11 +371,14 @@ def _apply_hooks(hooks, g, create_graph):
     return g
 
 
-def _pre_hooks_and_retain(node, g, create_graph):
-    """A non-leaf's hooks (which may replace its gradient), then ``retain_grad``."""
+def _pre_hooks_and_retain(node, g, create_graph, retain=True):
+    """A non-leaf's hooks (which may replace its gradient), then ``retain_grad``.
+
+    Functional passes (``inputs=`` given) never write ``.grad``, so they skip retaining.
+    """
     if node.pre_hooks:  # an empty list when only retain_grad() was called
         g = _apply_hooks(node.pre_hooks, g, create_graph)
-    if node.retained is not None:
+    if retain and node.retained is not None:
         _retain(node, g, create_graph)
     return g
 

@@ -13,6 +13,10 @@ of one evaluation of f. Reverse mode stays a small constant multiple of f for ev
 n; the other two grow linearly with n.
 
     python benchmarks/bench_gradient_cost.py [--repeats 15] [--sizes 10 100 1000]
+
+``benchmarks/run.py`` imports :func:`workload`: the time of one reverse-mode gradient
+against a hand-written NumPy gradient, PyTorch, HIPS autograd and MyGrad, with this
+table (reverse, forward and central differences relative to f) in its notes.
 """
 
 from __future__ import annotations
@@ -25,20 +29,34 @@ from pathlib import Path
 
 import numpy as np
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+HERE = Path(__file__).resolve().parent
+sys.path[:0] = [str(HERE.parent), str(HERE)]
+
+from harness import FLOOR, OURS, Workload, optional  # noqa: E402
 
 import autograd_core as ac  # noqa: E402
+
+torch = optional("torch")
+hips = optional("autograd")
+mygrad = optional("mygrad")
 
 HIDDEN = 32
 
 
-def make_f(n: int, seed: int = 0):
+def weights(n: int, seed: int = 0) -> list[np.ndarray]:
+    """W₁ (32, n), b₁, W₂ (32, 32), b₂, v: float64."""
     r = np.random.default_rng(seed)
-    W1 = ac.tensor(r.standard_normal((HIDDEN, n)) / np.sqrt(n))
-    b1 = ac.tensor(r.standard_normal(HIDDEN) * 0.1)
-    W2 = ac.tensor(r.standard_normal((HIDDEN, HIDDEN)) / np.sqrt(HIDDEN))
-    b2 = ac.tensor(r.standard_normal(HIDDEN) * 0.1)
-    v = ac.tensor(r.standard_normal(HIDDEN))
+    return [
+        r.standard_normal((HIDDEN, n)) / np.sqrt(n),
+        r.standard_normal(HIDDEN) * 0.1,
+        r.standard_normal((HIDDEN, HIDDEN)) / np.sqrt(HIDDEN),
+        r.standard_normal(HIDDEN) * 0.1,
+        r.standard_normal(HIDDEN),
+    ]
+
+
+def make_f(n: int, seed: int = 0):
+    W1, b1, W2, b2, v = (ac.tensor(w, dtype=np.float64) for w in weights(n, seed))
 
     def f(x):
         return v @ ac.tanh(W2 @ ac.tanh(W1 @ x + b1) + b2)
@@ -104,6 +122,89 @@ def bench(n: int, repeats: int) -> dict:
         "f_us": med["f"] * 1e6,
         **{k: med[k] / med["f"] for k in ("reverse", "forward", "central")},
     }
+
+
+# ---- one gradient, library against library -----------------------------------------------------
+
+
+def grad_numpy(n: int):
+    """The floor: f's gradient written by hand (forward, then the chain rule backwards)."""
+    W1, b1, W2, b2, v = weights(n)
+
+    def g(x):
+        a1 = np.tanh(W1 @ x + b1)
+        a2 = np.tanh(W2 @ a1 + b2)
+        d2 = v * (1 - a2 * a2)
+        d1 = (W2.T @ d2) * (1 - a1 * a1)
+        return W1.T @ d1
+
+    return g
+
+
+def grad_torch(n: int):
+    W1, b1, W2, b2, v = (torch.from_numpy(w) for w in weights(n))
+
+    def g(x):
+        xt = torch.tensor(x, requires_grad=True)
+        (gx,) = torch.autograd.grad(v @ torch.tanh(W2 @ torch.tanh(W1 @ xt + b1) + b2), xt)
+        return gx.numpy()
+
+    return g
+
+
+def grad_hips(n: int):
+    anp = hips.numpy
+    W1, b1, W2, b2, v = weights(n)
+    return hips.grad(lambda x: anp.dot(v, anp.tanh(anp.dot(W2, anp.tanh(anp.dot(W1, x) + b1)) + b2)))
+
+
+def grad_mygrad(n: int):
+    W1, b1, W2, b2, v = weights(n)
+
+    def g(x):
+        xt = mygrad.tensor(x)
+        out = mygrad.matmul(v, mygrad.tanh(mygrad.matmul(W2, mygrad.tanh(mygrad.matmul(W1, xt) + b1)) + b2))
+        out.backward()
+        return xt.grad
+
+    return g
+
+
+def grad_ours(n: int):
+    f = make_f(n)
+    return lambda x: reverse(f, x)
+
+
+MAKERS = {
+    FLOOR: grad_numpy,
+    OURS: grad_ours,
+    "pytorch": grad_torch if torch else None,
+    "hips-autograd": grad_hips if hips else None,
+    "mygrad": grad_mygrad if mygrad else None,
+}
+
+
+def workload(n: int, repeats: int = 15, modes_repeats: int = 7) -> Workload:
+    """One gradient of f at a point of Rⁿ, every library; notes: the forward/central table."""
+    x = np.random.default_rng(1).standard_normal(n)
+    impls = {}
+    for name, make in MAKERS.items():
+        if make is not None:
+            g = make(n)
+            impls[name] = lambda g=g: g(x)
+    row = bench(n, modes_repeats)
+    return Workload(
+        f"gradient of f: R^{n} → R (reverse mode)",
+        impls,
+        repeats=repeats,
+        rtol=1e-10,
+        atol=1e-12,
+        notes=(
+            f"f = v·tanh(W₂ tanh(W₁x + b₁) + b₂), hidden {HIDDEN}, float64; one f takes "
+            f"{row['f_us']:.0f} µs. Relative to one f: reverse mode (1 grad) {row['reverse']:.1f}x, "
+            f"forward mode (n jvps) {row['forward']:.0f}x, central differences (2n f) {row['central']:.0f}x."
+        ),
+    )
 
 
 def main(argv: list[str] | None = None) -> list[dict]:

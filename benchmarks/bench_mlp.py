@@ -1,30 +1,38 @@
 """One MLP training step (784-512-512-10, ReLU, softmax cross-entropy, batch 128,
-float32, SGD) — autograd_core vs the hand-written NumPy floor vs PyTorch CPU.
+float32, SGD): autograd_core vs the hand-written NumPy floor, PyTorch CPU, HIPS
+autograd and MyGrad (each when installed).
 
 The NumPy floor writes the forward pass, the backward pass and the SGD update by
-hand: it is what the step costs with no autodiff at all. Each repeat times every
-implementation once (interleaved), and the table shows medians and ratios.
-Peak memory (tracemalloc) of one step is reported against the floor's.
+hand: it is what the step costs with no autodiff at all. Every implementation starts
+from the same weights and sees the same batch; their first losses must agree. Each
+repeat times every implementation once (interleaved), and the table shows medians
+and ratios. Peak memory (tracemalloc) of one step is reported against the floor's.
 
-    python benchmarks/bench_mlp.py [--repeats 15] [--batch 128]
+    python benchmarks/bench_mlp.py [--repeats 31] [--batch 128]
+
+``benchmarks/run.py`` imports :func:`workload` and :func:`memory_workload`.
 """
 
 from __future__ import annotations
 
 import argparse
-import statistics
 import sys
-import time
-import tracemalloc
 from pathlib import Path
 
 import numpy as np
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+HERE = Path(__file__).resolve().parent
+sys.path[:0] = [str(HERE.parent), str(HERE)]
+
+from harness import FLOOR, OURS, PeakMemory, Workload, details, optional, table  # noqa: E402
 
 import autograd_core as ac  # noqa: E402
 from autograd_core import nn  # noqa: E402
 from autograd_core.nn import functional as F  # noqa: E402
+
+torch = optional("torch")
+hips = optional("autograd")
+mygrad = optional("mygrad")
 
 SIZES = (784, 512, 512, 10)
 LR = 0.01
@@ -92,10 +100,6 @@ def make_ours_step(params: list[np.ndarray]):
 
 
 def make_torch_step(params: list[np.ndarray]):
-    try:
-        import torch
-    except ImportError:
-        return None
     model = torch.nn.Sequential(
         torch.nn.Linear(784, 512),
         torch.nn.ReLU(),
@@ -118,12 +122,51 @@ def make_torch_step(params: list[np.ndarray]):
     return step
 
 
-def implementations() -> dict:
-    impls = {"numpy (floor)": make_numpy_step(init_params()), "autograd_core": make_ours_step(init_params())}
-    torch_step = make_torch_step(init_params())
-    if torch_step is not None:
-        impls["pytorch"] = torch_step
-    return impls
+def make_hips_step(params: list[np.ndarray]):
+    anp = hips.numpy
+    logsumexp = __import__("autograd.scipy.special", fromlist=["logsumexp"]).logsumexp
+
+    def loss_fn(ps, x, y):
+        W1, b1, W2, b2, W3, b3 = ps
+        a1 = anp.maximum(anp.dot(x, W1.T) + b1, 0)
+        a2 = anp.maximum(anp.dot(a1, W2.T) + b2, 0)
+        z = anp.dot(a2, W3.T) + b3
+        return anp.mean(logsumexp(z, axis=1) - z[anp.arange(x.shape[0]), y])
+
+    value_and_grad = hips.value_and_grad(loss_fn)
+
+    def step(x: np.ndarray, y: np.ndarray) -> float:
+        loss, grads = value_and_grad(params, x, y)
+        for p, g in zip(params, grads):
+            p -= LR * g
+        return float(loss)
+
+    return step
+
+
+def make_mygrad_step(params: list[np.ndarray]):
+    ps = [mygrad.tensor(p) for p in params]
+
+    def step(x: np.ndarray, y: np.ndarray) -> float:
+        W1, b1, W2, b2, W3, b3 = ps
+        a1 = mygrad.nnet.relu(mygrad.matmul(x, W1.T) + b1)
+        a2 = mygrad.nnet.relu(mygrad.matmul(a1, W2.T) + b2)
+        loss = mygrad.nnet.softmax_crossentropy(mygrad.matmul(a2, W3.T) + b3, y)
+        loss.backward()
+        for p in ps:
+            p.data -= LR * p.grad
+        return loss.item()
+
+    return step
+
+
+MAKERS = {
+    FLOOR: make_numpy_step,
+    OURS: make_ours_step,
+    "pytorch": make_torch_step if torch else None,
+    "hips-autograd": make_hips_step if hips else None,
+    "mygrad": make_mygrad_step if mygrad else None,
+}
 
 
 def data(batch: int, seed: int = 1):
@@ -131,53 +174,48 @@ def data(batch: int, seed: int = 1):
     return rng.standard_normal((batch, 784)).astype(np.float32), rng.integers(0, 10, batch)
 
 
-def time_steps(impls: dict, batch: int, repeats: int) -> dict[str, float]:
+def implementations(batch: int, names=None) -> dict:
+    """``{name: zero-argument step}`` on one fixed batch, each from the same initial weights."""
     x, y = data(batch)
-    for fn in impls.values():  # warm-up (allocators, BLAS threads)
-        fn(x, y)
-        fn(x, y)
-    times: dict[str, list[float]] = {k: [] for k in impls}
-    for _ in range(repeats):
-        for name, fn in impls.items():
-            t0 = time.perf_counter()
-            fn(x, y)
-            times[name].append(time.perf_counter() - t0)
-    return {k: statistics.median(v) for k, v in times.items()}
+    impls = {}
+    for name, make in MAKERS.items():
+        if make is not None and (names is None or name in names):
+            step = make(init_params())
+            impls[name] = lambda step=step: step(x, y)
+    return impls
 
 
-def peak_memory(fn, batch: int) -> int:
-    x, y = data(batch)
-    fn(x, y)
-    tracemalloc.start()
-    tracemalloc.reset_peak()
-    fn(x, y)
-    peak = tracemalloc.get_traced_memory()[1]
-    tracemalloc.stop()
-    return peak
+def workload(batch: int = 128, repeats: int = 31) -> Workload:
+    return Workload(
+        f"MLP step 784-512-512-10, batch {batch}",
+        implementations(batch),
+        repeats=repeats,
+        warmup=3,
+        rtol=1e-4,
+        notes="ReLU, softmax cross-entropy, float32, SGD (lr 0.01); forward, backward and update.",
+    )
 
 
-def main(argv: list[str] | None = None) -> dict:
+def memory_workload(batch: int = 128) -> PeakMemory:
+    return PeakMemory(
+        f"MLP step peak memory (tracemalloc), batch {batch}",
+        implementations(batch, (FLOOR, OURS)),
+        notes="Peak of traced allocations during one step, after a warm-up step.",
+    )
+
+
+def main(argv: list[str] | None = None) -> list[Workload]:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--repeats", type=int, default=15)
+    parser.add_argument("--repeats", type=int, default=31)
     parser.add_argument("--batch", type=int, default=128)
     args = parser.parse_args(argv)
-    impls = implementations()
-    med = time_steps(impls, args.batch, args.repeats)
-    floor = med["numpy (floor)"]
-    print(
-        f"MLP step 784-512-512-10, batch {args.batch}, float32, SGD; medians of {args.repeats} interleaved repeats"
-    )
-    print(f"{'implementation':<16}{'ms/step':>10}{'vs numpy':>10}{'vs pytorch':>12}")
-    for name, t in med.items():
-        vs_torch = f"{t / med['pytorch']:.2f}x" if "pytorch" in med else "-"
-        print(f"{name:<16}{t * 1e3:>10.2f}{t / floor:>9.2f}x{vs_torch:>12}")
-    peaks = {name: peak_memory(impls[name], args.batch) for name in ("numpy (floor)", "autograd_core")}
-    ratio = peaks["autograd_core"] / peaks["numpy (floor)"]
-    print(
-        f"peak memory of one step (tracemalloc): numpy {peaks['numpy (floor)'] / 2**20:.2f} MiB, "
-        f"autograd_core {peaks['autograd_core'] / 2**20:.2f} MiB ({ratio:.2f}x)"
-    )
-    return {"median_s": med, "peak_bytes": peaks}
+    rows = [workload(args.batch, args.repeats), memory_workload(args.batch)]
+    for w in rows:
+        w.run()
+    print(f"medians of {args.repeats} interleaved repeats")
+    print(table(rows))
+    print(details(rows))
+    return rows
 
 
 if __name__ == "__main__":

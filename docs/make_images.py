@@ -1,7 +1,6 @@
 """Regenerate the pictures in docs/images/ (used by the README): ``python docs/make_images.py``.
 
-Needs Graphviz's ``dot``. Uses ``ac.nn`` when it is available, otherwise the small
-stand-in modules of the test suite (same module names, so the pictures are the same).
+Needs Graphviz's ``dot``.
 """
 
 from __future__ import annotations
@@ -38,33 +37,11 @@ def neuron():
     return o, params, names
 
 
-def layers():
-    try:
-        from autograd_core import nn
-
-        return nn.Sequential, nn.Linear, nn.ReLU
-    except ImportError:
-        sys.path.insert(0, str(ROOT / "tests" / "viz"))
-        import minimal_nn
-
-        rng = np.random.default_rng(0)
-        return (
-            minimal_nn.Sequential,
-            lambda i, o: minimal_nn.Linear(i, o, rng),
-            minimal_nn.ReLU,
-        )
-
-
 def digits_batch(n=32):
-    try:
-        from autograd_core.data import datasets
+    from autograd_core.data import datasets
 
-        ds = datasets.digits()
-        x, y = ds[:n] if not hasattr(ds, "tensors") else (t[:n] for t in ds.tensors)
-        return ac.tensor(np.asarray(x, dtype=np.float32).reshape(n, 64)), np.asarray(y)
-    except Exception:
-        rng = np.random.default_rng(0)
-        return ac.tensor(rng.uniform(0, 16, (n, 64)).astype(np.float32)), rng.integers(0, 10, n)
+    x, y = datasets.digits()
+    return ac.tensor(x.data[:n].astype(np.float32)), np.asarray(y.data[:n])
 
 
 def main() -> None:
@@ -86,9 +63,11 @@ def main() -> None:
     (OUT / "backward_trace.txt").write_text(trace.table() + "\n")
 
     # 3. one training step of a digits MLP, each layer folded into a box
-    Sequential, Linear, ReLU = layers()
+    from autograd_core import nn
+    from autograd_core.nn import functional as F
+
     ac.manual_seed(0)
-    model = Sequential(Linear(64, 32), ReLU(), Linear(32, 10))
+    model = nn.Sequential(nn.Linear(64, 32), nn.ReLU(), nn.Linear(32, 10))
     x, y = digits_batch()
     with ac.viz.record_modules(model):
         logits = model(x)
@@ -97,7 +76,27 @@ def main() -> None:
     g = ac.viz.draw(loss, collapse=model, names={"images": x}, show_grads=True)
     ac.viz.save(g, OUT / "mlp_step.png", dpi=DPI)
 
-    # 4. a 100,000-op chain, summarised
+    # 4. one training step of a small digits CNN, each layer folded into a box
+    ac.manual_seed(0)
+    cnn = nn.Sequential(
+        nn.Conv2d(1, 8, 3, padding=1),
+        nn.ReLU(),
+        nn.MaxPool2d(2),
+        nn.Conv2d(8, 16, 3, padding=1),
+        nn.ReLU(),
+        nn.AdaptiveAvgPool2d(1),
+        nn.Flatten(),
+        nn.Linear(16, 10),
+    )
+    images = x.reshape(-1, 1, 8, 8)
+    with ac.viz.record_modules(cnn):
+        logits = cnn(images)
+    loss = F.cross_entropy(logits, y)
+    loss.backward(retain_graph=True)
+    g = ac.viz.draw(loss, collapse=cnn, names={"images": images}, show_grads=True)
+    ac.viz.save(g, OUT / "cnn_step.png", dpi=DPI)
+
+    # 5. a 100,000-op chain, summarised
     w = ac.tensor([0.5, -0.3], requires_grad=True)
     h = w
     for _ in range(50_000):

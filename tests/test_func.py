@@ -190,6 +190,126 @@ def test_native_rules_equal_rules_derived_from_backward(spec):
     check()
 
 
+# Op classes that derive their tangent from backward (double-vjp), with the reason:
+# user-defined Functions and checkpoint segments have no rule to call (their forward
+# is user code), and the nn embedding gather/scatter pair lives outside autograd_core.ops.
+DERIVED_JVP = {"_FunctionNode", "_Checkpoint", "EmbeddingGather", "EmbeddingScatter"}
+
+
+def _all_op_classes():
+    import autograd_core.nn  # noqa: F401  (registers the nn ops)
+    from autograd_core.autograd_function import _FunctionNode
+
+    seen, stack = [], list(Op.__subclasses__())
+    while stack:
+        c = stack.pop()
+        stack.extend(c.__subclasses__())
+        # node classes made for users' ac.Function subclasses (e.g. by other tests) are user code
+        is_user_function = issubclass(c, _FunctionNode) and c is not _FunctionNode
+        if c.__module__.startswith("autograd_core") and not is_user_function:
+            seen.append(c)
+    return seen
+
+
+def test_every_core_op_has_a_native_jvp_rule():
+    """Every primitive of autograd_core.ops has its own jvp; only the documented few derive it."""
+    classes = _all_op_classes()
+    missing_core = sorted(
+        c.__name__
+        for c in classes
+        if c.__module__.startswith("autograd_core.ops") and getattr(c, "jvp", None) is None
+    )
+    assert missing_core == []
+    missing = {c.__name__ for c in classes if getattr(c, "jvp", None) is None}
+    assert missing <= DERIVED_JVP, missing - DERIVED_JVP
+    for name in ["Reshape", "Transpose", "BroadcastTo", "SumTo", "Cast", "Clone", "_Gather", "_ScatterAdd"]:
+        assert name in _ops_with_rules()
+    for name in ["Sum", "Mean", "Var", "Std", "Prod", "Max", "Min", "LogSumExp", "Softmax", "Cumsum"]:
+        assert name in _ops_with_rules() or any(
+            c.__name__ == name and getattr(c, "jvp", None) is not None for c in classes
+        )
+    for name in ["GetItem", "SetItem", "Concatenate", "Stack", "Einsum", "Conv2d", "ConvTranspose"]:
+        assert name in _ops_with_rules()
+
+
+def _check_every_node(out, seed=0):
+    """Native jvp of every node of ``out``'s graph equals the backward-derived tangent."""
+    r = rng(seed)
+    stack, seen, checked = [out.grad_fn], set(), 0
+    while stack:
+        node = stack.pop()
+        if node is None or not getattr(node, "_is_node", False) or id(node) in seen:
+            continue
+        seen.add(id(node))
+        stack.extend(node.parents)
+        tangents = [
+            None if p is None else r.standard_normal(p.out_shape if p._is_node else p.shape)
+            for p in node.parents
+        ]
+        saved = _saved(node, "array")
+        native = node.jvp(tangents[0], *saved) if len(tangents) == 1 else node.jvp(tuple(tangents), *saved)
+        derived = _jvp_by_double_vjp(node, tangents, connected=False)
+        native = np.zeros(node.out_shape) if native is None else np.broadcast_to(native, node.out_shape)
+        np.testing.assert_allclose(native, derived, rtol=1e-10, atol=1e-12, err_msg=node.name)
+        checked += 1
+    return checked
+
+
+def test_native_rules_of_inner_and_adjoint_nodes():
+    """Nodes the spec table reaches only inside a graph: setitem, adjoint ops, single operands, ties."""
+    r = rng(11)
+    x = ac.tensor(r.standard_normal((3, 4)), requires_grad=True)
+    v = ac.tensor(r.standard_normal(4), requires_grad=True)
+    y = x * 1.0
+    y[[0, 0, 2]] = v  # repeated rows: the last write wins
+    y[1:, 1] = v[:2]
+    assert _check_every_node(y) >= 3
+    tied = ac.tensor(np.array([[1.0, 3.0, 3.0], [2.0, 2.0, 0.0]]), requires_grad=True)
+    assert _check_every_node(ac.max(tied, axis=1) + ac.min(tied, axis=None)) >= 2
+    # one-operand einsum / concatenate / stack, and a constant among several inputs
+    a = ac.tensor(r.standard_normal((3, 3)), requires_grad=True)
+    _check_every_node(ac.einsum("ii->i", a))
+    _check_every_node(ac.concatenate([a]) + ac.concatenate([a[:1], np.ones((2, 3))]))
+    _check_every_node(ac.stack([a], axis=1).sum() + ac.stack([np.zeros((3, 3)), a], axis=2).sum())
+    # the graph of a conv gradient holds its adjoint ops (transpose, weight grad) and pooling scatters
+    xc = ac.tensor(r.standard_normal((1, 2, 5, 5)), requires_grad=True)
+    w = ac.tensor(r.standard_normal((3, 2, 3, 3)), requires_grad=True)
+
+    def loss(xc, w):
+        y = ac.conv2d(xc, w, stride=2, padding=1)
+        return (ac.max_pool2d(y, 2) ** 2).sum() + (ac.avg_pool2d(y, 2) ** 2).sum()
+
+    gx, gw = ac.grad(loss, argnums=(0, 1))(xc, w)
+    names = set()
+    for g in (gx, gw):
+        _check_every_node(g)
+        stack = [g.grad_fn]
+        while stack:
+            n = stack.pop()
+            if n is not None and getattr(n, "_is_node", False):
+                names.add(n.name)
+                stack.extend(n.parents)
+    assert {"conv_transpose2d", "conv2d_weight_grad", "scatter_add"} <= names
+
+
+def test_forward_over_reverse_through_conv_matches_finite_differences():
+    r = rng(12)
+    x, w = r.standard_normal((1, 2, 5, 5)), r.standard_normal((3, 2, 3, 3))
+    b = r.standard_normal(3)
+
+    def f(x, w):
+        y = ac.conv2d(x, w, b, stride=2, padding=1)
+        return (ac.tanh(ac.max_pool2d(y, 2)) ** 2).sum() + (ac.avg_pool2d(y, 2) ** 2).sum()
+
+    u = (r.standard_normal(x.shape), r.standard_normal(w.shape))
+    _, hv = ac.hvp(f, (x, w), u)
+    g = ac.grad(f, argnums=(0, 1))
+    eps = 1e-5
+    plus, minus = g(x + eps * u[0], w + eps * u[1]), g(x - eps * u[0], w - eps * u[1])
+    for h, p, m in zip(hv, plus, minus):
+        np.testing.assert_allclose(h.data, (p.data - m.data) / (2 * eps), rtol=1e-5, atol=1e-6)
+
+
 # ---- jacobian and jacfwd ----------------------------------------------------------------------
 
 
@@ -576,3 +696,30 @@ def test_transforms_through_ops_without_native_rules():
     f = lambda x: (ac.tanh(x.reshape(5, 1) * x.reshape(1, 5)) ** 2).mean()
     v = rng(8).standard_normal(5)
     np.testing.assert_allclose(ac.hvp(f, x, v)[1].data, ac.hessian(f)(x).data @ v, rtol=1e-10, atol=1e-13)
+
+
+def test_functional_grad_never_writes_retained_grads():
+    """API §7: transforms never write any tensor's .grad, retain_grad() included."""
+    seen = {}
+
+    def f(x):
+        h = x * 3
+        h.retain_grad()
+        seen["h"] = h
+        return (h * h).sum()
+
+    g = ac.grad(f)(ac.tensor([1.0, 2.0]))
+    np.testing.assert_allclose(g.data, [18.0, 36.0])
+    assert seen["h"].grad is None
+
+
+def test_pruned_nodes_of_an_enclosing_graph_stay_usable():
+    """A functional pass that does not run a node must not free it."""
+    w = ac.tensor([1.0, 2.0], requires_grad=True)
+    u = w * 2  # an enclosing graph the transform reaches through a closure
+    side = ac.exp(w)  # a second branch, not needed by the transform
+    total = (u * side).sum()
+    ac.grad(lambda x: (x * u).sum())(ac.tensor([1.0, 1.0]))
+    total.backward()
+    expected = 2 * np.exp([1.0, 2.0]) + 2 * np.array([1.0, 2.0]) * np.exp([1.0, 2.0])
+    np.testing.assert_allclose(w.grad.data, expected, rtol=1e-6)

@@ -15,6 +15,8 @@ import numpy as np
 import autograd_core as ac
 
 from ..errors import DTypeError, ShapeError
+from ..function import Op
+from ..ops.arithmetic import tangent_sum
 from ..random import get_rng
 from ..tensor import Tensor, as_tensor
 from .functional_layers import *  # noqa: F403  (conv, pooling, norms, embedding, pad, attention)
@@ -137,20 +139,67 @@ def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
 
 
 def _linear(input: Any, weight: Tensor, bias: Tensor | None, opname: str) -> Tensor:
-    in_shape = np.shape(input)
-    w_shape = np.shape(weight)
+    if not isinstance(input, Tensor):
+        input = as_tensor(input)
+    if not isinstance(weight, Tensor):
+        weight = np.asarray(weight)
+    x = input.data
+    w_shape = weight.shape
     if len(w_shape) != 2:
         raise ShapeError(f"{opname}: weight must be 2-D (out_features, in_features), got shape {w_shape}")
-    if len(in_shape) == 0 or in_shape[-1] != w_shape[1]:
-        got = in_shape[-1] if in_shape else "a scalar"
+    if x.ndim == 0 or x.shape[-1] != w_shape[1]:
+        got = x.shape[-1] if x.ndim else "a scalar"
         raise ShapeError(
-            f"{opname}: input of shape {in_shape} does not fit weight of shape {w_shape}: the input's "
+            f"{opname}: input of shape {x.shape} does not fit weight of shape {w_shape}: the input's "
             f"last dimension must be in_features={w_shape[1]}, got {got}"
         )
-    out = ac.matmul(input, weight.T)
-    if bias is not None:
-        out = out + bias
-    return out
+    if x.dtype.kind not in "biuf":
+        raise DTypeError(f"{opname}: unsupported input dtype {x.dtype}")
+    if bias is None:
+        return Linear.apply(input, weight)
+    return Linear.apply(input, weight, bias)
+
+
+class Linear(Op):
+    """y = x Wᵀ + b as one node (the bias is optional).
+
+    With the leading axes of x and g flattened to rows (x₂: (M, in), g₂: (M, out))::
+
+        ∂/∂x = g W,    ∂/∂W = g₂ᵀ x₂,    ∂/∂b = Σ_rows g₂
+
+    so the weight and bias gradients come out as fresh arrays of exactly the
+    parameters' shapes (nothing to unbroadcast or copy).
+    """
+
+    name = "linear"
+    save_inputs = (0, 1)
+
+    def forward(self, x, weight, bias=None):
+        out = np.matmul(x, weight.T)
+        if bias is not None:
+            if np.result_type(out, bias) == out.dtype:
+                out += bias  # the matmul result is ours: add in place
+            else:
+                out = out + bias
+        return out
+
+    def backward(self, grad, x, weight):
+        needs = self.needs_grad
+        gx = np.matmul(grad, weight) if needs[0] else None
+        rows = grad.reshape(-1, grad.shape[-1])
+        gw = np.matmul(rows.T, x.reshape(-1, x.shape[-1])) if needs[1] else None
+        if len(needs) == 2:
+            return gx, gw
+        return gx, gw, rows.sum(axis=0) if needs[2] else None
+
+    def jvp(self, tangents, x, weight):
+        tx, tw = tangents[0], tangents[1]
+        tb = tangents[2] if len(tangents) == 3 else None
+        return tangent_sum(
+            None if tx is None else np.matmul(tx, weight.T),
+            None if tw is None else np.matmul(x, tw.T),
+            tb,
+        )
 
 
 def dropout(input: Tensor, p: float = 0.5, training: bool = True, inplace: bool = False) -> Tensor:

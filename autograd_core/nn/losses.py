@@ -26,6 +26,9 @@ import numpy as np
 import autograd_core as ac
 
 from ..errors import DTypeError, ShapeError
+from ..function import Op
+from ..ops.arithmetic import tangent_sum
+from ..ops.reduction import LogSoftmax, Softmax
 from ..tensor import Tensor, as_tensor
 from .module import Module
 
@@ -262,8 +265,11 @@ def cross_entropy(
     label_smoothing : float in [0, 1]
         Mixes the target with the uniform distribution: (1 - ε)·target + ε/C.
 
-    Computed from ``ac.log_softmax``, so finite for logits of any magnitude. With
-    probability targets ``'mean'`` averages over the N·d1·… positions.
+    Both target kinds become one weight per class q (one-hot or probabilities,
+    smoothed and weighted) and one :class:`SoftmaxCrossEntropy` node computes
+    -Σ_c q_c log softmax(x)_c from a stable log-softmax, so the loss is finite for
+    logits of any magnitude. With probability targets ``'mean'`` averages over the
+    N·d1·… positions.
     """
     name = "cross_entropy"
     _check_reduction(reduction, name)
@@ -275,40 +281,90 @@ def cross_entropy(
     input, target, unbatched = _batched(input, target, name, prob_ok=True)
     num_classes = input.shape[1]
     weight = _class_weight(weight, num_classes, input.dtype, name)
-    logp = ac.log_softmax(input, axis=1)
     eps = label_smoothing
 
     if target.dtype.kind == "f" and tuple(target.shape) == input.shape:
-        # class probabilities
+        # class probabilities: q = ((1 - ε) p + ε/C) w, 'mean' over the N·d1·… positions
         if target.dtype != input.dtype:
             target = (
                 ac.astype(target, input.dtype) if isinstance(target, Tensor) else target.astype(input.dtype)
             )
-        if eps > 0:
-            target = target * (1 - eps) + eps / num_classes
-        terms = logp * target
+        q = target * (1 - eps) + eps / num_classes if eps > 0 else target
         if weight is not None:
-            terms = terms * _along_class_axis(weight, input.ndim)
-        loss = -ac.sum(terms, axis=1)
-        loss = _reduce(loss, reduction)
-        return loss.reshape(()) if unbatched and reduction == "none" else loss
-
-    t = _class_targets(target, input.shape, num_classes, ignore_index, name)
-    nll, valid, total = _nll_terms(logp, t, weight, ignore_index)
-    loss = nll if reduction == "none" else ac.sum(nll)
-    if reduction == "mean":
-        loss = loss / total
-    if eps > 0:
-        smooth_terms = logp if weight is None else logp * _along_class_axis(weight, input.ndim)
-        smooth = -ac.sum(smooth_terms, axis=1) * valid.astype(input.dtype)
+            q = q * _along_class_axis(weight, input.ndim)
         if reduction == "none":
-            ret = smooth
-        else:
-            ret = ac.sum(smooth)
-            if reduction == "mean":
-                ret = ret / total
-        loss = (1 - eps) * loss + (eps / num_classes) * ret
-    return loss.reshape(()) if unbatched and reduction == "none" else loss
+            loss = SoftmaxCrossEntropy.apply(input, q)
+            return loss.reshape(()) if unbatched else loss
+        positions = input.size // num_classes
+        scale = 1.0 / positions if reduction == "mean" and positions else 1.0
+        return SoftmaxCrossEntropy.apply(input, q, reduction="sum", scale=scale)
+
+    # class indices: q = [(1 - ε) w_y onehot(y) + (ε/C) w] for valid targets, 0 for ignored
+    # ones; 'mean' divides by Σ w_y over the valid targets
+    t = _class_targets(target, input.shape, num_classes, ignore_index, name)
+    valid = t != ignore_index
+    classes = _along_class_axis(np.arange(num_classes), input.ndim)
+    q = (np.expand_dims(np.where(valid, t, -1), 1) == classes).astype(input.dtype)  # -1: no class
+    if weight is None:
+        total = valid.sum()
+    else:
+        q = q * _along_class_axis(weight, input.ndim)
+        total = ac.sum(q) if isinstance(q, Tensor) else q.sum()
+    if eps > 0:
+        uniform = np.expand_dims(valid, 1).astype(input.dtype) * (eps / num_classes)
+        if weight is not None:
+            uniform = uniform * _along_class_axis(weight, input.ndim)
+        q = q * (1 - eps) + uniform
+    if reduction == "none":
+        loss = SoftmaxCrossEntropy.apply(input, q)
+        return loss.reshape(()) if unbatched else loss
+    if reduction == "sum" or isinstance(total, Tensor):
+        loss = SoftmaxCrossEntropy.apply(input, q, reduction="sum")
+        return loss if reduction == "sum" else loss / total
+    scale = 1.0 / float(total) if total else float("nan")  # all ignored: 0 / 0 = nan, like PyTorch
+    return SoftmaxCrossEntropy.apply(input, q, reduction="sum", scale=scale)
+
+
+class SoftmaxCrossEntropy(Op):
+    """ℓ = -Σ_c q_c log softmax(z)_c along axis 1: logits z against target weights q, one node.
+
+    With s = Σ_c q_c (1 for a distribution, w_y for a weighted one-hot target)::
+
+        ∂ℓ/∂z = s · softmax(z) - q,    ∂ℓ/∂q = -log softmax(z)
+
+    ``reduction='sum'`` returns ``scale · Σ ℓ`` over all positions instead of ℓ.
+    Both rules are written with library ops, so double backward works.
+    """
+
+    name = "cross_entropy"
+    save_inputs = (0, 1)
+
+    def forward(self, z, q, reduction="none", scale=1.0):
+        self.ctx = (reduction, scale)
+        loss = -np.sum(q * LogSoftmax.fn(z, axis=1), axis=1)
+        if reduction == "none":
+            return loss
+        return np.sum(loss) * scale if scale != 1.0 else np.sum(loss)
+
+    def backward(self, grad, z, q):
+        reduction, scale = self.ctx
+        g = np.expand_dims(grad, 1) if reduction == "none" else grad * scale
+        gz = None
+        if self.needs_grad[0]:
+            gz = g * (np.sum(q, axis=1, keepdims=True) * Softmax.fn(z, axis=1) - q)
+        gq = -g * LogSoftmax.fn(z, axis=1) if self.needs_grad[1] else None
+        return gz, gq
+
+    def jvp(self, tangents, z, q):
+        reduction, scale = self.ctx
+        tz, tq = tangents
+        t = tangent_sum(
+            None
+            if tz is None
+            else np.sum((np.sum(q, axis=1, keepdims=True) * Softmax.fn(z, axis=1) - q) * tz, axis=1),
+            None if tq is None else -np.sum(LogSoftmax.fn(z, axis=1) * tq, axis=1),
+        )
+        return t if reduction == "none" else np.sum(t) * scale
 
 
 def nll_loss(

@@ -24,6 +24,7 @@ from ..errors import ShapeError
 from ..function import Op
 from ..tensor import Tensor, as_operand
 from ._registry import public
+from .arithmetic import tangent_sum
 
 
 class Geometry(NamedTuple):
@@ -112,6 +113,16 @@ class Conv2d(Op):
         gb = grad.sum(axis=(0, 2, 3)) if self.needs_grad[2] else None
         return gx, gw, gb
 
+    def jvp(self, tangents, x, w):
+        # bilinear in (x, w), affine in b
+        tx, tw, tb = tangents
+        geo, _ = self.ctx
+        return tangent_sum(
+            None if tx is None else Conv2d.fn(tx, w, None, geo=geo),
+            None if tw is None else Conv2d.fn(x, tw, None, geo=geo),
+            None if tb is None else tb.reshape(1, -1, 1, 1),
+        )
+
 
 def _weight_grad(cols: np.ndarray, grad: np.ndarray, kshape, geo: Geometry) -> np.ndarray:
     """Σ_n grad_n · cols_nᵀ per group: (G, O/G, K) reshaped to the kernel's shape."""
@@ -138,6 +149,14 @@ class ConvWeightGrad(Op):
         gx = ConvTranspose.fn(grad, v, geo=geo, hw=x.shape[2:]) if self.needs_grad[0] else None
         gg = Conv2d.fn(x, v, None, geo=geo) if self.needs_grad[1] else None
         return gx, gg
+
+    def jvp(self, tangents, x, grad):
+        tx, tg = tangents
+        geo, kshape = self.ctx, self.out_shape
+        return tangent_sum(
+            None if tx is None else ConvWeightGrad.fn(tx, grad, geo=geo, kshape=kshape),
+            None if tg is None else ConvWeightGrad.fn(x, tg, geo=geo, kshape=kshape),
+        )
 
 
 class ConvTranspose(Op):
@@ -195,6 +214,14 @@ class ConvTranspose(Op):
         gg = Conv2d.fn(v, w, None, geo=geo) if self.needs_grad[0] else None
         gw = ConvWeightGrad.fn(v, grad, geo=geo, kshape=w.shape) if self.needs_grad[1] else None
         return gg, gw
+
+    def jvp(self, tangents, grad, w):
+        tg, tw = tangents
+        geo, hw = self.ctx, self.out_shape[2:]
+        return tangent_sum(
+            None if tg is None else ConvTranspose.fn(tg, w, geo=geo, hw=hw),
+            None if tw is None else ConvTranspose.fn(grad, tw, geo=geo, hw=hw),
+        )
 
 
 def _geometry(x_shape, w_shape, stride, padding, dilation, groups, opname) -> Geometry:
@@ -311,6 +338,10 @@ class GatherFlat(Op):
         shape, index, unique = self.ctx
         return ScatterFlat.fn(grad, index=index, shape=shape, unique=unique)
 
+    def jvp(self, t):
+        _, index, unique = self.ctx
+        return GatherFlat.fn(t, index=index, unique=unique)
+
 
 class ScatterFlat(Op):
     """Sum ``grad`` into zeros of ``shape`` at flat positions ``index``; backward gathers."""
@@ -330,6 +361,10 @@ class ScatterFlat(Op):
     def backward(self, v):
         index, unique = self.ctx
         return GatherFlat.fn(v, index=index, unique=unique)
+
+    def jvp(self, t):
+        index, unique = self.ctx
+        return ScatterFlat.fn(t, index=index, shape=self.out_shape, unique=unique)
 
 
 @public()

@@ -245,8 +245,9 @@ class Sigmoid(Op):
     save_output = True
 
     def forward(self, x):
-        e = np.exp(-np.abs(x))
-        return np.where(x >= 0, 1 / (1 + e), e / (1 + e))
+        # e^min(x, 0) / (1 + e^-|x|): 1 / (1 + e^-x) for x >= 0, e^x / (1 + e^x) below;
+        # never overflows, and faster than selecting between two branches with np.where
+        return np.exp(np.minimum(x, 0)) / (1 + np.exp(-np.abs(x)))
 
     def backward(self, grad, y):
         return grad * (y * (1 - y))

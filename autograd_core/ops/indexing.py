@@ -24,6 +24,7 @@ from ..function import Op
 from ..grad_mode import is_grad_enabled_fast
 from ..tensor import Tensor, _make, as_operand, bump_version, inplace_check_leaf
 from ._registry import public
+from .arithmetic import tangent_sum
 
 _FULL = slice(None)
 
@@ -175,6 +176,10 @@ class GetItem(Op):
         shape, index, plan = self.ctx
         return IndexAdd.fn(grad, shape=shape, index=index, plan=plan)
 
+    def jvp(self, t):
+        _, index, plan = self.ctx
+        return GetItem.fn(t, index=index, plan=plan)
+
 
 class IndexAdd(Op):
     """Scatter-add: ``zeros(shape)`` with ``g`` accumulated at ``index`` (GetItem's adjoint)."""
@@ -188,6 +193,10 @@ class IndexAdd(Op):
     def backward(self, grad):
         index, plan = self.ctx
         return GetItem.fn(grad, index=index, plan=plan)
+
+    def jvp(self, t):
+        index, plan = self.ctx
+        return IndexAdd.fn(t, shape=self.out_shape, index=index, plan=plan)
 
 
 class ZeroAt(Op):
@@ -203,6 +212,9 @@ class ZeroAt(Op):
 
     def backward(self, grad):
         return ZeroAt.fn(grad, index=self.ctx)
+
+    def jvp(self, t):
+        return ZeroAt.fn(t, index=self.ctx)
 
 
 class SetItem(Op):
@@ -232,6 +244,20 @@ class SetItem(Op):
             if winners is not None:
                 gv = gv * winners
         return gx, gv
+
+    def jvp(self, tangents):
+        # tx with the written positions replaced by tv (the writes that landed, when repeated)
+        tx, tv = tangents
+        index, plan, winners = self.ctx
+        t_x = None if tx is None else ZeroAt.fn(tx, index=index)
+        t_v = None
+        if tv is not None:
+            target = np.broadcast_to(np.False_, self.out_shape)[index].shape  # no data copied
+            tv = np.broadcast_to(tv.reshape(_strip_leading_ones(tv.shape, len(target))), target)
+            if winners is not None:
+                tv = tv * winners
+            t_v = IndexAdd.fn(tv, shape=self.out_shape, index=index, plan=plan)
+        return tangent_sum(t_x, t_v)
 
 
 def _positions(shape: tuple, index: tuple) -> np.ndarray:

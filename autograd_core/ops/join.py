@@ -66,6 +66,20 @@ class Concatenate(Op):
             start = end
         return grads[0] if len(grads) == 1 else tuple(grads)
 
+    def jvp(self, tangents):
+        if not isinstance(tangents, tuple):  # one input
+            return tangents
+        axis, ends = self.ctx
+        parts = []
+        start = 0
+        for end, t in zip(ends, tangents):
+            if t is None:
+                shape = self.out_shape[:axis] + (int(end - start),) + self.out_shape[axis + 1 :]
+                t = np.zeros(shape, self.out_dtype)
+            parts.append(t)
+            start = end
+        return np.concatenate(parts, axis=axis)
+
 
 @public(function=np.concatenate)
 def concatenate(tensors: Sequence[Any], axis: int | None = 0) -> Tensor:
@@ -109,6 +123,14 @@ class Stack(Op):
         lead = (_FULL,) * self.ctx
         grads = tuple(grad[lead + (i, Ellipsis)] if need else None for i, need in enumerate(self.needs_grad))
         return grads[0] if len(grads) == 1 else grads
+
+    def jvp(self, tangents):
+        axis = self.ctx
+        if not isinstance(tangents, tuple):  # one input
+            return np.stack([tangents], axis=axis)
+        shape = self.out_shape[:axis] + self.out_shape[axis + 1 :]
+        parts = [np.zeros(shape, self.out_dtype) if t is None else t for t in tangents]
+        return np.stack(parts, axis=axis)
 
 
 @public(function=np.stack)

@@ -131,6 +131,17 @@ class Einsum(Op):
         # one operand: a bare gradient (a 1-tuple would be turned into an array, dropping the graph)
         return grads[0] if len(grads) == 1 else tuple(grads)
 
+    def jvp(self, tangents, *ops):
+        # multilinear: the sum over operands of the einsum with that operand replaced by its tangent
+        ins, out = self.ctx
+        if not isinstance(tangents, tuple):  # one operand
+            tangents = (tangents,)
+        terms = []
+        for i, t in enumerate(tangents):
+            if t is not None:
+                terms.append(Einsum.fn(*ops[:i], t, *ops[i + 1 :], ins=ins, out=out))
+        return tangent_sum(*terms)
+
 
 def _einsum_error(msg: str) -> ShapeError:
     return ShapeError(f"einsum: {msg}")

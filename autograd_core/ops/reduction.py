@@ -37,6 +37,7 @@ from typing import Any
 
 import numpy as np
 
+from ..broadcasting import sum_to
 from ..errors import UnsupportedNumpyFunction
 from ..function import Op
 from ..numpy_dispatch import register_function, register_reduce
@@ -99,6 +100,23 @@ def _count(shape: tuple[int, ...], axes: tuple[int, ...] | None) -> int:
     return math.prod(shape[a] for a in axes)
 
 
+def _keep_shape(in_shape, kshape, out_shape):
+    """The keepdims shape of a reduction from ``ctx``'s ``kshape`` and the output shape."""
+    if kshape is not None:
+        return kshape
+    return out_shape if len(out_shape) == len(in_shape) else (1,) * len(in_shape)
+
+
+def _tangent_sum(v, in_shape, kshape, out_shape):
+    """Sum ``v`` (of the input's shape) over the reduced axes into ``out_shape`` (polymorphic)."""
+    return sum_to(v, _keep_shape(in_shape, kshape, out_shape)).reshape(out_shape)
+
+
+def _axes_sum(v, axes, out_shape):
+    """Sum ``v`` over ``axes`` (None: all) into ``out_shape`` (polymorphic)."""
+    return v.sum(axis=axes, keepdims=True).reshape(out_shape)
+
+
 def _expand(g, kshape):
     """Reshape a reduced value so it broadcasts against the input (a view)."""
     return g if kshape is None else g.reshape(kshape)
@@ -141,6 +159,10 @@ class Sum(Op):
         shape, kshape = self.ctx
         return np.broadcast_to(_expand(grad, kshape), shape)
 
+    def jvp(self, t):
+        shape, kshape = self.ctx
+        return _tangent_sum(t, shape, kshape, self.out_shape)
+
 
 class Mean(Op):
     """Σx / n over ``axis``; the gradient is g / n broadcast back."""
@@ -159,6 +181,10 @@ class Mean(Op):
     def backward(self, grad):
         shape, kshape, n = self.ctx
         return np.broadcast_to(_expand(grad, kshape) / (n or 1), shape)
+
+    def jvp(self, t):
+        shape, kshape, n = self.ctx
+        return _tangent_sum(t, shape, kshape, self.out_shape) / (n or 1)
 
 
 @public("sum", method=True)
@@ -211,6 +237,12 @@ class Var(Op):
         centred = x - x.mean(axis=axes, keepdims=True)
         return (_expand(grad, kshape) * scale) * centred
 
+    def jvp(self, t, x):
+        axes, _, dof = self.ctx
+        scale = 2.0 / dof if dof else math.inf
+        centred = x - x.mean(axis=axes, keepdims=True)
+        return _axes_sum(centred * t, axes, self.out_shape) * scale
+
 
 class Std(Op):
     """√var; gradient (x - x̄) / ((n - ddof)·std), defined as 0 where std = 0."""
@@ -232,6 +264,13 @@ class Std(Op):
         with np.errstate(divide="ignore"):  # ddof >= n: inf, as the value
             coef = _expand(grad, kshape) / (safe * dof)
         return coef * centred
+
+    def jvp(self, t, x, out):
+        axes, _, dof = self.ctx
+        safe = np.where(out > 0, out, 1)
+        centred = x - x.mean(axis=axes, keepdims=True)
+        with np.errstate(divide="ignore"):
+            return _axes_sum(centred * t, axes, self.out_shape) / (safe * dof)
 
 
 @public(method=True)
@@ -302,6 +341,10 @@ class Prod(Op):
         axes, kshape = self.ctx
         return _expand(grad, kshape) * _exclusive_prod(x, axes)
 
+    def jvp(self, t, x):
+        axes, _ = self.ctx
+        return _axes_sum(t * _exclusive_prod(x, axes), axes, self.out_shape)
+
 
 @public(method=True)
 def prod(x, axis: Any = None, *, keepdims: bool = False) -> Tensor:
@@ -332,6 +375,13 @@ class _Extremum(Op):
         hit = (x == _expand(out, kshape)).astype(x.dtype)
         count = hit.sum(axis=axes, keepdims=True)  # ties share the gradient evenly
         return (_expand(grad, kshape) / count) * hit
+
+    def jvp(self, t, x, out):
+        # the mean of the tangent over the tied extrema (the same split as backward)
+        axes, kshape = self.ctx
+        hit = (x == _expand(out, kshape)).astype(x.dtype)
+        count = hit.sum(axis=axes, keepdims=True)
+        return ((t * hit).sum(axis=axes, keepdims=True) / count).reshape(self.out_shape)
 
 
 class Max(_Extremum):
@@ -419,6 +469,11 @@ class LogSumExp(Op):
         kshape = self.ctx
         return _expand(grad, kshape) * np.exp(x - _expand(out, kshape))
 
+    def jvp(self, t, x, out):
+        kshape = self.ctx
+        p = np.exp(x - _expand(out, kshape))
+        return _tangent_sum(t * p, x.shape, kshape, self.out_shape)
+
 
 @public(method=True)
 def logsumexp(x, axis: Any = None, *, keepdims: bool = False) -> Tensor:
@@ -448,6 +503,9 @@ class Softmax(Op):
         gy = grad * y
         return gy - y * gy.sum(axis=self.ctx, keepdims=True)
 
+    def jvp(self, t, y):
+        return y * (t - (y * t).sum(axis=self.ctx, keepdims=True))
+
 
 class LogSoftmax(Op):
     """x - logsumexp(x); gradient g - softmax ⊙ Σ g."""
@@ -465,6 +523,9 @@ class LogSoftmax(Op):
 
     def backward(self, grad, y):
         return grad - np.exp(y) * grad.sum(axis=self.ctx, keepdims=True)
+
+    def jvp(self, t, y):
+        return t - (np.exp(y) * t).sum(axis=self.ctx, keepdims=True)
 
 
 @public(method=True)
@@ -499,6 +560,9 @@ class Cumsum(Op):
         a = self.ctx
         # reversed running sum: flip, cumsum, flip (the flips are views)
         return Flip.fn(Cumsum.fn(Flip.fn(grad, axes=(a,)), axis=a), axes=(a,))
+
+    def jvp(self, t):
+        return Cumsum.fn(t, axis=self.ctx)
 
 
 @public(method=True)
@@ -538,6 +602,9 @@ class Norm2(Op):
         o = _expand(out, self.ctx)
         return (_expand(grad, self.ctx) / np.where(o > 0, o, 1)) * x
 
+    def jvp(self, t, x, out):
+        return _tangent_sum(x * t, x.shape, self.ctx, self.out_shape) / np.where(out > 0, out, 1)
+
 
 class PNorm(Op):
     """(Σ|x|^p)^(1/p) for p ∉ {0, 1, 2, ±inf}; gradient g·sign(x)·(|x|/norm)^(p-1), 0 at norm 0."""
@@ -569,6 +636,15 @@ class PNorm(Op):
         r = a / np.where(pos, o, 1)
         r = np.where(a > 0, r, 1)  # sign(x) = 0 there; avoids 0^(p-1) = inf for p < 1
         return (np.where(pos, _expand(grad, kshape), 0) * np.sign(x)) * r ** (p - 1)
+
+    def jvp(self, t, x, out):
+        kshape, p = self.ctx
+        o = _expand(out, kshape)
+        a = np.abs(x)
+        r = a / np.where(o > 0, o, 1)
+        r = np.where(a > 0, r, 1)
+        s = _tangent_sum((np.sign(x) * r ** (p - 1)) * t, x.shape, kshape, self.out_shape)
+        return np.where(out > 0, s, 0)
 
 
 def _vector_norm(x, ord, axis, keepdims):

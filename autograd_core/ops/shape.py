@@ -38,6 +38,9 @@ class SumTo(Op):
     def backward(self, grad):
         return np.broadcast_to(grad, self.ctx)
 
+    def jvp(self, t):
+        return sum_to(t, self.out_shape)
+
 
 class BroadcastTo(Op):
     name = "broadcast_to"
@@ -54,6 +57,9 @@ class BroadcastTo(Op):
 
     def backward(self, grad):
         return sum_to(grad, self.ctx)
+
+    def jvp(self, t):
+        return t  # the sweep broadcasts it to the output shape
 
 
 @public(method=True, function=np.broadcast_to)
@@ -78,6 +84,9 @@ class Reshape(Op):
 
     def backward(self, grad):
         return grad.reshape(self.ctx)
+
+    def jvp(self, t):
+        return t.reshape(self.out_shape)
 
 
 def _reshape(x, shape):
@@ -151,6 +160,9 @@ class Transpose(Op):
     def backward(self, grad):
         return np.transpose(grad, np.argsort(self.ctx))
 
+    def jvp(self, t):
+        return np.transpose(t, self.ctx)
+
 
 @public(function=np.transpose)
 def transpose(x, axes=None):
@@ -220,6 +232,9 @@ class Cast(Op):
     def backward(self, grad):
         return grad.astype(self.ctx)
 
+    def jvp(self, t):
+        return t.astype(self.out_dtype)
+
 
 def astype(x, dtype):
     """Convert to ``dtype``; differentiable between float dtypes."""
@@ -242,6 +257,9 @@ class Clone(Op):
 
     def backward(self, grad):
         return grad
+
+    def jvp(self, t):
+        return t
 
 
 @public(method=True, function=np.copy)
@@ -284,6 +302,10 @@ class _Gather(Op):
         size, index, axis, opname = self.ctx
         return _ScatterAdd.fn(grad, index=index, axis=axis, size=size, opname=opname)
 
+    def jvp(self, t):
+        _, index, axis, opname = self.ctx
+        return _Gather.fn(t, index=index, axis=axis, opname=opname)
+
 
 class _ScatterAdd(Op):
     """Zeros of length ``size`` along ``axis`` with ``x`` added at ``index`` (repeats add up)."""
@@ -298,6 +320,10 @@ class _ScatterAdd(Op):
     def backward(self, grad):
         index, axis, opname = self.ctx
         return _Gather.fn(grad, index=index, axis=axis, opname=opname)
+
+    def jvp(self, t):
+        index, axis, opname = self.ctx
+        return _ScatterAdd.fn(t, index=index, axis=axis, size=self.out_shape[axis], opname=opname)
 
 
 def _interleaved(outer, inner):
@@ -320,6 +346,9 @@ class Tile(Op):
         r = (1,) * (d - len(reps)) + reps
         blocks = grad.reshape(_interleaved(r, s))
         return sum_to(blocks, _interleaved((1,) * d, s)).reshape(shape)
+
+    def jvp(self, t):
+        return Tile.fn(t, reps=self.ctx[1])
 
 
 def _int_tuple(value, what: str, opname: str) -> tuple[int, ...]:
@@ -357,6 +386,10 @@ class Repeat(Op):
         shape, r, axis = self.ctx
         runs = grad.reshape(shape[:axis] + (shape[axis], r) + shape[axis + 1 :])
         return sum_to(runs, shape[:axis] + (shape[axis], 1) + shape[axis + 1 :]).reshape(shape)
+
+    def jvp(self, t):
+        _, r, axis = self.ctx
+        return Repeat.fn(t, repeats=r, axis=axis)
 
 
 @public(method=True, function=np.repeat)
@@ -408,6 +441,9 @@ class PadConstant(Op):
     def backward(self, grad):
         return _Crop.fn(grad, pairs=self.ctx)
 
+    def jvp(self, t):
+        return PadConstant.fn(t, pairs=self.ctx, value=0)
+
 
 class _Crop(Op):
     """Remove ``pairs`` = ((before, after), ...) elements from each axis; adjoint of zero padding."""
@@ -421,6 +457,9 @@ class _Crop(Op):
 
     def backward(self, grad):
         return PadConstant.fn(grad, pairs=self.ctx, value=0)
+
+    def jvp(self, t):
+        return _Crop.fn(t, pairs=self.ctx)
 
 
 PAD_MODES = ("constant", "edge", "reflect", "symmetric", "wrap")
@@ -504,6 +543,9 @@ class Flip(Op):
     def backward(self, grad):
         return Flip.fn(grad, axes=self.ctx)
 
+    def jvp(self, t):
+        return Flip.fn(t, axes=self.ctx)
+
 
 @public(method=True, function=np.flip)
 def flip(x, axis=None) -> Tensor:
@@ -528,6 +570,10 @@ class Roll(Op):
         shift, axis = self.ctx
         back = -shift if isinstance(shift, int) else tuple(-s for s in shift)
         return Roll.fn(grad, shift=back, axis=axis)
+
+    def jvp(self, t):
+        shift, axis = self.ctx
+        return Roll.fn(t, shift=shift, axis=axis)
 
 
 @public(method=True, function=np.roll)
@@ -566,6 +612,10 @@ class Tri(Op):
     def backward(self, grad):
         k, upper = self.ctx
         return Tri.fn(grad, k=k, upper=upper)
+
+    def jvp(self, t):
+        k, upper = self.ctx
+        return Tri.fn(t, k=k, upper=upper)
 
 
 def _tri(x, k, upper: bool) -> Tensor:

@@ -103,6 +103,51 @@ def test_linear_value_and_gradients():
     assert gradgradcheck(F.linear, [x, w, b])
 
 
+def test_linear_is_one_node_with_fresh_parameter_gradients():
+    w = ac.tensor(RNG.standard_normal((3, 5)), requires_grad=True)
+    b = ac.tensor(RNG.standard_normal(3), requires_grad=True)
+    out = F.linear(ac.tensor(X), w, b)
+    assert out.grad_fn.name == "linear"
+    assert all(p is None or p is w or p is b for p in out.grad_fn.parents)
+    out.sum().backward()
+    # ∂/∂W = gᵀx and ∂/∂b = Σ g, with g = 1
+    np.testing.assert_allclose(w.grad.data, np.tile(X.sum(0), (3, 1)), rtol=1e-12)
+    np.testing.assert_allclose(b.grad.data, np.full(3, 4.0))
+    assert w.grad.data.flags.owndata and b.grad.data.flags.owndata
+
+
+@pytest.mark.parametrize("shape", [(5,), (2, 3, 5)], ids=["1d", "3d"])
+@pytest.mark.parametrize("bias", [True, False])
+def test_linear_any_leading_axes_gradients(shape, bias):
+    x = ac.tensor(RNG.standard_normal(shape), requires_grad=True)
+    w = ac.tensor(RNG.standard_normal((4, 5)), requires_grad=True)
+    b = ac.tensor(RNG.standard_normal(4), requires_grad=True)
+    args = [x, w, b] if bias else [x, w]
+    expected = x.data @ w.data.T + (b.data if bias else 0)
+    np.testing.assert_allclose(F.linear(*args).data, expected, rtol=1e-12)
+    assert gradcheck(F.linear, args)
+    assert gradgradcheck(F.linear, args)
+
+
+def test_linear_only_weight_needs_grad_and_mixed_dtypes():
+    w = ac.tensor(RNG.standard_normal((3, 5)).astype(np.float32), requires_grad=True)
+    x = ac.tensor(X)  # float64 input, no grad
+    out = F.linear(x, w)
+    assert out.dtype == np.float64  # promoted like x @ w.T
+    out.sum().backward()
+    assert w.grad.dtype == np.float32
+    np.testing.assert_allclose(w.grad.data, np.tile(X.sum(0), (3, 1)), rtol=1e-6)
+
+
+def test_linear_jvp_matches_the_product_rule():
+    x, w, b = RNG.standard_normal((4, 5)), RNG.standard_normal((3, 5)), RNG.standard_normal(3)
+    tx, tw, tb = RNG.standard_normal((4, 5)), RNG.standard_normal((3, 5)), RNG.standard_normal(3)
+    primals = (ac.tensor(x), ac.tensor(w), ac.tensor(b))
+    out, tangent = ac.jvp(F.linear, primals, (ac.tensor(tx), ac.tensor(tw), ac.tensor(tb)))
+    np.testing.assert_allclose(out.data, x @ w.T + b, rtol=1e-12)
+    np.testing.assert_allclose(tangent.data, tx @ w.T + x @ tw.T + tb, rtol=1e-12)
+
+
 def test_linear_shape_errors():
     w = ac.zeros((3, 5))
     with pytest.raises(

@@ -150,6 +150,67 @@ def test_cross_entropy_probability_targets(reduction, weighted, label_smoothing)
     assert gradcheck(lambda a, b: F.cross_entropy(a, b, **kw), [x, p])
 
 
+@pytest.mark.parametrize("reduction", REDUCTIONS)
+def test_cross_entropy_probability_targets_second_order_in_both_arguments(reduction):
+    x, p = t64(LOGITS), t64(PROBS)
+    assert gradgradcheck(lambda a, b: F.cross_entropy(a, b, reduction=reduction, label_smoothing=0.1), [x, p])
+
+
+def test_cross_entropy_is_one_node_with_the_closed_form_gradient():
+    # d/dx mean_n -log softmax(x_n)_{y_n} = (softmax(x) - onehot(y)) / N_valid
+    x = t64(LOGITS)
+    loss = F.cross_entropy(x, TARGETS)
+    assert loss.grad_fn.name == "cross_entropy" and loss.grad_fn.parents == (x, None)
+    loss.backward()
+    e = np.exp(LOGITS - LOGITS.max(1, keepdims=True))
+    expected = e / e.sum(1, keepdims=True)
+    valid = TARGETS != -100
+    expected[np.flatnonzero(valid), TARGETS[valid]] -= 1
+    expected[~valid] = 0
+    np.testing.assert_allclose(x.grad.data, expected / valid.sum(), rtol=1e-12)
+
+
+@pytest.mark.parametrize("reduction", REDUCTIONS)
+def test_cross_entropy_weight_tensor_gets_gradients(reduction):
+    # the weighted mean divides by Σ w_y, itself a function of the weights
+    w = t64(WEIGHT)
+    kw = dict(reduction=reduction, label_smoothing=0.2)
+    out = F.cross_entropy(t64(LOGITS, False), TARGETS, weight=w, **kw)
+    np.testing.assert_allclose(out.data, np_cross_entropy(LOGITS, TARGETS, weight=WEIGHT, **kw), rtol=1e-12)
+    assert gradcheck(lambda a, v: F.cross_entropy(a, TARGETS, weight=v, **kw), [t64(LOGITS), w])
+    assert gradgradcheck(lambda a, v: F.cross_entropy(a, TARGETS, weight=v, **kw), [t64(LOGITS), w])
+
+
+@pytest.mark.parametrize("reduction", REDUCTIONS)
+def test_cross_entropy_jvp_matches_central_differences(reduction):
+    # the fused node's own jvp rule, in the logits and in probability targets
+    tx, tp = RNG.standard_normal(LOGITS.shape), RNG.standard_normal(PROBS.shape)
+
+    def f(a, b):
+        return F.cross_entropy(a, b, reduction=reduction, label_smoothing=0.1)
+
+    _, tangent = ac.jvp(f, (t64(LOGITS, False), t64(PROBS, False)), (t64(tx, False), t64(tp, False)))
+    h = 1e-6
+    plus = f(t64(LOGITS + h * tx, False), t64(PROBS + h * tp, False)).data
+    minus = f(t64(LOGITS - h * tx, False), t64(PROBS - h * tp, False)).data
+    np.testing.assert_allclose(tangent.data, (plus - minus) / (2 * h), rtol=1e-6, atol=1e-9)
+    # class-index targets: only the logits have a tangent
+    _, tangent = ac.jvp(
+        lambda a: F.cross_entropy(a, TARGETS, reduction=reduction), (t64(LOGITS, False),), (t64(tx, False),)
+    )
+    plus = F.cross_entropy(t64(LOGITS + h * tx, False), TARGETS, reduction=reduction).data
+    minus = F.cross_entropy(t64(LOGITS - h * tx, False), TARGETS, reduction=reduction).data
+    np.testing.assert_allclose(tangent.data, (plus - minus) / (2 * h), rtol=1e-6, atol=1e-9)
+
+
+def test_cross_entropy_float32_keeps_its_dtype():
+    x = ac.tensor(LOGITS.astype(np.float32), requires_grad=True)
+    loss = F.cross_entropy(x, TARGETS)
+    assert loss.dtype == np.float32
+    loss.backward()
+    assert x.grad.dtype == np.float32
+
+
 def test_cross_entropy_ignore_index_contributes_nothing():
     x = t64(LOGITS)
     F.cross_entropy(x, TARGETS).backward()

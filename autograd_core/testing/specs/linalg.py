@@ -77,7 +77,7 @@ _EINSUM_CASES = [
     "...ij,...jk->...ik",  # ellipsis with broadcast batch dims
     "...i,...i->...",  # ellipsis, batched inner product
     "i...->...",  # ellipsis at the end
-    "...->",  # sum over an ellipsis
+    "...i->i",  # sum over the axes an ellipsis covers
     ",ij->ij",  # scalar times matrix
 ]
 

@@ -1,0 +1,105 @@
+"""The benchmark suite runs end to end (``--quick``) and prints its one table.
+
+Smoke tests only: timings are reported by the suite, never asserted here. The peers
+(PyTorch, HIPS autograd, MyGrad) are optional; their columns simply go away.
+"""
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "benchmarks"))
+
+import harness  # noqa: E402
+
+ROWS = [
+    "| per-op chain:",
+    "| deep chain:",
+    "| MLP step 784-512-512-10, batch",
+    "| MLP step peak memory (tracemalloc)",
+    "| CNN step, batch",
+    "| LSTM step, seq",
+    "| gradient of f: R^10 → R",
+    "| gradient of f: R^100 → R",
+]
+
+
+def _table(output: str) -> list[str]:
+    return [line for line in output.splitlines() if line.startswith("|")]
+
+
+@pytest.fixture(scope="module")
+def quick_run(tmp_path_factory):
+    png = tmp_path_factory.mktemp("bench") / "batch.png"
+    proc = subprocess.run(
+        [sys.executable, "benchmarks/run.py", "--quick", "--plot", str(png)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    return proc.stdout, png
+
+
+def test_quick_suite_prints_one_table_with_every_workload(quick_run):
+    out, _ = quick_run
+    lines = _table(out)
+    assert lines[0].startswith("| workload | autograd_core | vs NumPy floor")
+    assert lines[1].startswith("|---|")
+    body = lines[2:]
+    assert len(body) == len(ROWS)
+    for row, prefix in zip(body, ROWS):
+        assert row.startswith(prefix), (row, prefix)
+        cells = [c.strip() for c in row.strip("|").split("|")]
+        assert len(cells) == len(lines[0].strip("|").split("|"))
+        assert cells[1].endswith(("s", "MiB")) and cells[2].endswith("x")
+    assert "Python" in out and "NumPy" in out and "cores" in out  # the machine line
+
+
+def test_quick_suite_writes_the_batch_size_plot(quick_run):
+    _, png = quick_run
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_quick_suite_without_peers_keeps_the_numpy_floor_column():
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "benchmarks/run.py",
+            "--quick",
+            "--without",
+            "torch,autograd,mygrad",
+            "--only",
+            "MLP",
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    lines = _table(proc.stdout)
+    assert lines[0] == "| workload | autograd_core | vs NumPy floor |"
+    assert [line.split("|")[1].strip()[:8] for line in lines[2:]] == ["MLP step", "MLP step"]
+    assert "peers: none" in proc.stdout
+
+
+def test_table_drops_absent_peers_and_marks_missing_cells():
+    a = harness.Workload("a", {}, medians={harness.OURS: 2e-3, harness.FLOOR: 1e-3, "mygrad": 4e-3})
+    b = harness.Workload("b", {}, medians={harness.OURS: 3.0, "mygrad": 1.5})
+    m = harness.PeakMemory("m", {}, medians={harness.OURS: 3 * 2**20, harness.FLOOR: 2 * 2**20})
+    lines = harness.table([a, b, m]).splitlines()
+    assert lines[0] == "| workload | autograd_core | vs NumPy floor | vs MyGrad |"
+    assert lines[2] == "| a | 2.00 ms | 2.00x | 0.50x |"
+    assert lines[3] == "| b | 3.00 s | — | 2.00x |"
+    assert lines[4] == "| m | 3.00 MiB | 1.50x | — |"
+
+
+def test_workload_rejects_an_implementation_that_disagrees():
+    w = harness.Workload("w", {harness.OURS: lambda: 1.0, "mygrad": lambda: 1.5}, repeats=1, rtol=1e-6)
+    with pytest.raises(AssertionError, match="mygrad disagrees"):
+        w.run()
