@@ -325,7 +325,9 @@ def _reaching(nodes, wanted_nodes, wanted_leaves) -> set:
 
 
 def _accumulate_leaf(leaf_grads: dict, leaf: Tensor, gi, node, create_graph: bool, index: int = 0) -> None:
-    gi = _fit(gi, leaf.data.shape, leaf.data.dtype, node, index, create_graph)
+    data = leaf.data
+    if create_graph or gi.__class__ is not _ndarray or gi.dtype is not data.dtype or gi.shape != data.shape:
+        gi = _fit(gi, data.shape, data.dtype, node, index, create_graph)
     prev = leaf_grads.get(leaf)
     leaf_grads[leaf] = gi if prev is None else prev + gi
 

@@ -249,19 +249,20 @@ class Op:
             elif node.save_output:
                 node.saved = (out,)
         else:
-            arrays = [x.data if isinstance(x, Tensor) else x for x in inputs]
+            arrays = []
+            grad = False
+            for x in inputs:
+                if isinstance(x, Tensor):
+                    arrays.append(x.data)
+                    grad = grad or x._rg
+                else:
+                    arrays.append(x)
             try:
                 out = node.forward(*arrays, **params)
             except (ValueError, TypeError) as exc:
                 raise _forward_error(node, inputs, exc) from None
-            first = inputs[0] if inputs else None
-            for x in inputs:
-                if isinstance(x, Tensor) and x._rg:
-                    break
-            else:
-                return _unrecorded(node, first, _asarray(out))
-            if not _is_grad_enabled():
-                return _unrecorded(node, first, _asarray(out))
+            if not grad or not _is_grad_enabled():
+                return _unrecorded(node, inputs[0] if inputs else None, _asarray(out))
             return node._record(inputs, out, arrays)
 
         node._seq = next_tick()
@@ -291,11 +292,15 @@ class Op:
         if arrays is None:
             arrays = [x.data if isinstance(x, Tensor) else x for x in inputs]
         parents = []
+        constant = False  # some input is a Tensor that does not require grad
         for x in inputs:
-            if isinstance(x, Tensor) and x._rg:
-                parents.append(x._grad_fn if x._grad_fn is not None else x)
-            else:
-                parents.append(None)
+            if isinstance(x, Tensor):
+                if x._rg:
+                    fn = x._grad_fn
+                    parents.append(x if fn is None else fn)
+                    continue
+                constant = True
+            parents.append(None)
         self.parents = parents
         self._seq = next_tick()
         self.out_shape = out.shape
@@ -308,7 +313,7 @@ class Op:
         if si or self.save_output:
             saved = tuple([arrays[i] for i in si])
             self.saved = (*saved, out) if self.save_output else saved
-            if any(isinstance(inputs[i], Tensor) and parents[i] is None for i in si):
+            if constant and any(isinstance(inputs[i], Tensor) and parents[i] is None for i in si):
                 self.saved_inputs = inputs  # a constant Tensor: keep it for graph tools
         if self.is_view and inputs:
             self.view_of = arrays[0]

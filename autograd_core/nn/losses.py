@@ -139,6 +139,8 @@ def _class_targets(
             f"{name}: input shape {input_shape} needs a target of shape {expected}, "
             f"got target shape {arr.shape}{detail}"
         )
+    if arr.size == 0 or (arr.min() >= 0 and arr.max() < num_classes):
+        return arr  # (the usual case, in two reductions)
     valid = arr != ignore_index
     bad = valid & ((arr < 0) | (arr >= num_classes))
     if bad.any():
@@ -299,12 +301,26 @@ def cross_entropy(
         scale = 1.0 / positions if reduction == "mean" and positions else 1.0
         return SoftmaxCrossEntropy.apply(input, q, reduction="sum", scale=scale)
 
-    # class indices: q = [(1 - ε) w_y onehot(y) + (ε/C) w] for valid targets, 0 for ignored
-    # ones; 'mean' divides by Σ w_y over the valid targets
     t = _class_targets(target, input.shape, num_classes, ignore_index, name)
     valid = t != ignore_index
+    if weight is None and eps == 0 and input.ndim == 2:
+        # plain class indices (the common case): no one-hot target to build
+        if valid.all():
+            mask, total = None, t.size
+        else:
+            mask, total = valid.astype(input.dtype), int(valid.sum())
+            t = np.where(valid, t, 0)  # any class: the row is masked out
+        if reduction == "none":
+            loss = ClassIndexCrossEntropy.apply(input, t, mask=mask)
+            return loss.reshape(()) if unbatched else loss
+        scale = 1.0 if reduction == "sum" else (1.0 / total if total else float("nan"))
+        return ClassIndexCrossEntropy.apply(input, t, mask=mask, reduction="sum", scale=scale)
+
+    # class indices: q = [(1 - ε) w_y onehot(y) + (ε/C) w] for valid targets, 0 for ignored
+    # ones; 'mean' divides by Σ w_y over the valid targets
     classes = _along_class_axis(np.arange(num_classes), input.ndim)
-    q = (np.expand_dims(np.where(valid, t, -1), 1) == classes).astype(input.dtype)  # -1: no class
+    hot = t if valid.all() else np.where(valid, t, -1)  # -1: no class
+    q = (hot.reshape(hot.shape[:1] + (1,) + hot.shape[1:]) == classes).astype(input.dtype)
     if weight is None:
         total = valid.sum()
     else:
@@ -340,23 +356,28 @@ class SoftmaxCrossEntropy(Op):
     save_inputs = (0, 1)
 
     def forward(self, z, q, reduction="none", scale=1.0):
-        self.ctx = (reduction, scale)
-        loss = -np.sum(q * LogSoftmax.fn(z, axis=1), axis=1)
+        log_p = LogSoftmax.fn(z, axis=1)
+        # log softmax(z) again in an array backward (NumPy's per-row max is the slow
+        # part); under create_graph the rule recomputes it from the Tensor z instead.
+        self.ctx = (reduction, scale, log_p)
+        loss = -(q * log_p).sum(axis=1)
         if reduction == "none":
             return loss
-        return np.sum(loss) * scale if scale != 1.0 else np.sum(loss)
+        return loss.sum() * scale if scale != 1.0 else loss.sum()
 
     def backward(self, grad, z, q):
-        reduction, scale = self.ctx
+        reduction, scale, log_p = self.ctx
+        if isinstance(z, Tensor):
+            log_p = LogSoftmax.fn(z, axis=1)
         g = np.expand_dims(grad, 1) if reduction == "none" else grad * scale
         gz = None
         if self.needs_grad[0]:
-            gz = g * (np.sum(q, axis=1, keepdims=True) * Softmax.fn(z, axis=1) - q)
-        gq = -g * LogSoftmax.fn(z, axis=1) if self.needs_grad[1] else None
+            gz = g * (q.sum(axis=1, keepdims=True) * np.exp(log_p) - q)
+        gq = -g * log_p if self.needs_grad[1] else None
         return gz, gq
 
     def jvp(self, tangents, z, q):
-        reduction, scale = self.ctx
+        reduction, scale, _ = self.ctx
         tz, tq = tangents
         t = tangent_sum(
             None
@@ -365,6 +386,58 @@ class SoftmaxCrossEntropy(Op):
             None if tq is None else -np.sum(LogSoftmax.fn(z, axis=1) * tq, axis=1),
         )
         return t if reduction == "none" else np.sum(t) * scale
+
+
+class ClassIndexCrossEntropy(Op):
+    """ℓ_n = -log softmax(z_n)_{y_n} for logits z of shape (N, C) and class indices y, one node.
+
+    The unweighted, unsmoothed case of :class:`SoftmaxCrossEntropy` without the (N, C)
+    one-hot target: the rule subtracts 1 at the target entries instead. Rows whose
+    ``mask`` entry is 0 (ignored targets) contribute 0::
+
+        ∂ℓ_n/∂z_n = mask_n · (softmax(z_n) - onehot(y_n))
+
+    ``reduction='sum'`` returns ``scale · Σ ℓ`` instead of ℓ. Under ``create_graph`` the
+    rule is built from library ops, so double backward works.
+    """
+
+    name = "cross_entropy"
+    save_inputs = (0, 1)
+
+    def forward(self, z, target, mask=None, reduction="none", scale=1.0):
+        log_p = LogSoftmax.fn(z, axis=1)
+        rows = np.arange(target.shape[0])
+        self.ctx = (rows, mask, reduction, scale, log_p)  # log_p: the array backward's softmax
+        loss = -log_p[rows, target]
+        if mask is not None:
+            loss = np.where(mask != 0, loss, 0)  # (not loss * mask: an ignored -inf would give nan)
+        if reduction == "none":
+            return loss
+        return loss.sum() * scale if scale != 1.0 else loss.sum()
+
+    def _softmax_minus_onehot(self, z, target, rows, log_p):
+        if isinstance(z, Tensor):  # create_graph: the softmax as recorded ops
+            onehot = (target[:, None] == np.arange(z.shape[1])).astype(z.dtype)
+            return Softmax.fn(z, axis=1) - onehot
+        d = np.exp(log_p)
+        d[rows, target] -= 1
+        return d
+
+    def backward(self, grad, z, target):
+        rows, mask, reduction, scale, log_p = self.ctx
+        d = self._softmax_minus_onehot(z, target, rows, log_p)
+        if mask is not None:
+            d = d * mask[:, None]
+        g = grad[:, None] if reduction == "none" else grad * scale
+        return g * d, None
+
+    def jvp(self, tangents, z, target):
+        rows, mask, reduction, scale, log_p = self.ctx
+        tz = tangents[0]
+        t = (self._softmax_minus_onehot(z, target, rows, log_p) * tz).sum(axis=1)
+        if mask is not None:
+            t = t * mask
+        return t if reduction == "none" else t.sum() * scale
 
 
 def nll_loss(

@@ -443,8 +443,14 @@ def argmin(x, axis: int | None = None, *, keepdims: bool = False) -> Tensor:
 
 def _shift(x, axes):
     """The per-slice maximum (keepdims), replaced by 0 where it is not finite."""
-    m = np.max(x, axis=axes, keepdims=True, initial=-np.inf)
-    return np.where(np.isfinite(m), m, 0)
+    c = x.shape[-1] if x.ndim else 0
+    if axes == (x.ndim - 1,) and 0 < c <= 32 and x.size >= 256:
+        # NumPy reduces a short last axis row by row (8 µs for 128×10 float32); with that
+        # axis first in a contiguous copy, the maximum is one vectorised pass (2 µs).
+        m = np.ascontiguousarray(x.reshape(-1, c).T).max(axis=0).reshape(x.shape[:-1] + (1,))
+    else:
+        m = np.max(x, axis=axes, keepdims=True, initial=-np.inf)
+    return m if np.isfinite(m).all() else np.where(np.isfinite(m), m, 0)
 
 
 class LogSumExp(Op):

@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 
 from ..tensor import Tensor
-from .optimizer import Optimizer
+from .optimizer import Optimizer, blocks
 
 __all__ = ["SGD"]
 
@@ -92,15 +92,20 @@ class SGD(Optimizer):
         self, param: np.ndarray, grad: np.ndarray, state: dict[str, Any], group: dict[str, Any]
     ) -> None:
         lr, mu, wd = group["lr"], group["momentum"], group["weight_decay"]
-        d_p = -grad if group["maximize"] else grad
-        if wd != 0:
-            d_p = d_p + wd * param
-        if mu != 0:
-            buf = state.get("momentum_buffer")
-            if buf is None:
-                buf = state["momentum_buffer"] = np.array(d_p, dtype=param.dtype, copy=True)
-            else:
-                buf *= mu
-                buf += (1 - group["dampening"]) * d_p
-            d_p = d_p + mu * buf if group["nesterov"] else buf
-        param -= lr * d_p
+        maximize, nesterov, keep = group["maximize"], group["nesterov"], 1 - group["dampening"]
+        momentum = state.get("momentum_buffer") if mu != 0 else None
+        first = mu != 0 and momentum is None
+        if first:
+            momentum = state["momentum_buffer"] = np.empty_like(param)
+        for p, g, buf in blocks(param, grad, momentum):
+            d_p = -g if maximize else g
+            if wd != 0:
+                d_p = d_p + wd * p
+            if buf is not None:
+                if first:
+                    buf[...] = d_p
+                else:
+                    buf *= mu
+                    buf += keep * d_p
+                d_p = d_p + mu * buf if nesterov else buf
+            p -= lr * d_p

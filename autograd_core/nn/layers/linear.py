@@ -76,7 +76,12 @@ class Linear(Module):
             init.uniform_(self.bias, -bound, bound)
 
     def forward(self, input: Tensor) -> Tensor:
-        return F._linear(input, self.weight, self.bias, "Linear")
+        params = self._parameters
+        try:  # what self.weight and self.bias find, without two trips through __getattr__
+            weight, bias = params["weight"], params["bias"]
+        except KeyError:  # one was deleted: let the attribute lookup raise its error
+            weight, bias = self.weight, self.bias
+        return F._linear(input, weight, bias, "Linear")
 
     def extra_repr(self) -> str:
         return (
