@@ -262,7 +262,17 @@ def _execute(roots, seeds, retain_graph, create_graph, inputs):
                 if gi is None:
                     continue
                 if isinstance(p, Tensor):  # a leaf
-                    _accumulate_leaf(leaf_grads, p, gi, node, create_graph, i)
+                    data = p.data
+                    if (
+                        gi.__class__ is _ndarray
+                        and gi.dtype is data.dtype
+                        and gi.shape == data.shape
+                        and not create_graph
+                        and p not in leaf_grads
+                    ):
+                        leaf_grads[p] = gi  # (the common case of _accumulate_leaf, inline)
+                    else:
+                        _accumulate_leaf(leaf_grads, p, gi, node, create_graph, i)
                     continue
                 if gi.__class__ is not _ndarray or gi.dtype is not p.out_dtype or gi.shape != p.out_shape:
                     gi = _fit(gi, p.out_shape, p.out_dtype, node, i, create_graph)

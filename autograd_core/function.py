@@ -301,7 +301,12 @@ class Op:
                     continue
                 constant = True
             parents.append(None)
-        self.parents = parents
+        needs = tuple([p is not None for p in parents])
+        needs = self.needs_grad = _SHARED_NEEDS.get(needs, needs)
+        if needs is _ONE or needs is _FIRST or needs is _SECOND:  # (the `parents` setter, inline)
+            self._p = parents[0] if needs is not _SECOND else parents[1]
+        else:
+            self._ps = tuple(parents)
         self._seq = next_tick()
         self.out_shape = out.shape
         self.out_dtype = out.dtype

@@ -10,7 +10,7 @@ from __future__ import annotations
 import itertools
 import threading
 import weakref
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 import numpy as np
@@ -411,6 +411,21 @@ def _mark_written(root: np.ndarray) -> None:
         else:
             entry[1] = tick
             entry[2][0] += 1
+
+
+def bump_versions(ts: Iterable[Tensor]) -> None:
+    """``bump_version`` for several tensors at once (one lock, one tick): an optimizer step."""
+    with _written_lock:
+        tick = next_tick()
+        _last_write[0] = tick
+        for t in ts:
+            root = _root(t.data)
+            entry = _entry(root)
+            if entry is None:
+                _new_entry(root, tick, [1])
+            else:
+                entry[1] = tick
+                entry[2][0] += 1
 
 
 def bump_version(t: Tensor) -> None:

@@ -177,7 +177,7 @@ class Linear(Op):
     def forward(self, x, weight, bias=None):
         out = np.matmul(x, weight.T)
         if bias is not None:
-            if np.result_type(out, bias) == out.dtype:
+            if bias.dtype is out.dtype or np.result_type(out, bias) == out.dtype:
                 out += bias  # the matmul result is ours: add in place
             else:
                 out = out + bias
@@ -186,8 +186,8 @@ class Linear(Op):
     def backward(self, grad, x, weight):
         needs = self.needs_grad
         gx = np.matmul(grad, weight) if needs[0] else None
-        rows = grad.reshape(-1, grad.shape[-1])
-        gw = np.matmul(rows.T, x.reshape(-1, x.shape[-1])) if needs[1] else None
+        rows = grad if grad.ndim == 2 else grad.reshape(-1, grad.shape[-1])
+        gw = np.matmul(rows.T, x if x.ndim == 2 else x.reshape(-1, x.shape[-1])) if needs[1] else None
         if len(needs) == 2:
             return gx, gw
         return gx, gw, rows.sum(axis=0) if needs[2] else None

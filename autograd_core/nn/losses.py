@@ -28,7 +28,7 @@ import autograd_core as ac
 from ..errors import DTypeError, ShapeError
 from ..function import Op
 from ..ops.arithmetic import tangent_sum
-from ..ops.reduction import LogSoftmax, Softmax
+from ..ops.reduction import LogSoftmax, Softmax, log_softmax_array
 from ..tensor import Tensor, as_tensor
 from .module import Module
 
@@ -356,7 +356,7 @@ class SoftmaxCrossEntropy(Op):
     save_inputs = (0, 1)
 
     def forward(self, z, q, reduction="none", scale=1.0):
-        log_p = LogSoftmax.fn(z, axis=1)
+        log_p = log_softmax_array(z, (1,))
         # log softmax(z) again in an array backward (NumPy's per-row max is the slow
         # part); under create_graph the rule recomputes it from the Tensor z instead.
         self.ctx = (reduction, scale, log_p)
@@ -405,7 +405,7 @@ class ClassIndexCrossEntropy(Op):
     save_inputs = (0, 1)
 
     def forward(self, z, target, mask=None, reduction="none", scale=1.0):
-        log_p = LogSoftmax.fn(z, axis=1)
+        log_p = log_softmax_array(z, (1,))
         rows = np.arange(target.shape[0])
         self.ctx = (rows, mask, reduction, scale, log_p)  # log_p: the array backward's softmax
         loss = -log_p[rows, target]

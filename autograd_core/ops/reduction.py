@@ -441,8 +441,8 @@ def argmin(x, axis: int | None = None, *, keepdims: bool = False) -> Tensor:
 # ---- logsumexp, softmax, log_softmax (stable: shifted by the maximum) -----------------------
 
 
-def _shift(x, axes):
-    """The per-slice maximum (keepdims), replaced by 0 where it is not finite."""
+def _slice_max(x, axes):
+    """The per-slice maximum (keepdims), and whether every one of them is finite."""
     c = x.shape[-1] if x.ndim else 0
     if axes == (x.ndim - 1,) and 0 < c <= 32 and x.size >= 256:
         # NumPy reduces a short last axis row by row (8 µs for 128×10 float32); with that
@@ -450,7 +450,24 @@ def _shift(x, axes):
         m = np.ascontiguousarray(x.reshape(-1, c).T).max(axis=0).reshape(x.shape[:-1] + (1,))
     else:
         m = np.max(x, axis=axes, keepdims=True, initial=-np.inf)
-    return m if np.isfinite(m).all() else np.where(np.isfinite(m), m, 0)
+    return m, bool(np.isfinite(m).all())
+
+
+def _shift(x, axes):
+    """The per-slice maximum (keepdims), replaced by 0 where it is not finite."""
+    m, finite = _slice_max(x, axes)
+    return m if finite else np.where(np.isfinite(m), m, 0)
+
+
+def log_softmax_array(x: np.ndarray, axes: tuple[int, ...] | None) -> np.ndarray:
+    """Stable log softmax of a floating array over normalised ``axes`` (no graph)."""
+    m, finite = _slice_max(x, axes)
+    z = x - (m if finite else np.where(np.isfinite(m), m, 0))
+    s = np.add.reduce(np.exp(z), axis=axes, keepdims=True)
+    if finite:  # each slice's maximum contributes e⁰ = 1, so no sum is 0
+        return z - np.log(s)
+    with np.errstate(divide="ignore"):  # log 0 = -inf for an all -inf or empty slice
+        return z - np.log(s)
 
 
 class LogSumExp(Op):
@@ -522,10 +539,7 @@ class LogSoftmax(Op):
     def forward(self, x, axis=-1):
         axes = _axes(axis, x.shape, "log_softmax")
         self.ctx = axes
-        x = _floating(x)
-        z = x - _shift(x, axes)
-        with np.errstate(divide="ignore"):
-            return z - np.log(np.add.reduce(np.exp(z), axis=axes, keepdims=True))
+        return log_softmax_array(_floating(x), axes)
 
     def backward(self, grad, y):
         return grad - np.exp(y) * grad.sum(axis=self.ctx, keepdims=True)

@@ -17,13 +17,13 @@ from __future__ import annotations
 import copy
 import numbers
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from typing import Any
 
 import numpy as np
 
 from ..grad_mode import enable_grad
-from ..tensor import Tensor, bump_version
+from ..tensor import Tensor, bump_versions
 
 __all__ = ["Optimizer", "blocks"]
 
@@ -32,8 +32,8 @@ __all__ = ["Optimizer", "blocks"]
 BLOCK_BYTES = 1 << 18
 
 
-def blocks(*arrays: np.ndarray | None) -> Iterator[tuple[np.ndarray | None, ...]]:
-    """Matching slices of same-shape arrays, one cache-sized block at a time.
+def blocks(*arrays: np.ndarray | None) -> list[tuple[np.ndarray | None, ...]]:
+    """Matching slices of same-shape arrays, one cache-sized block each.
 
     An update such as ``p -= lr * g`` is two passes over memory (the product, then
     the subtraction); run on a whole 1.6 MB weight, the second pass finds nothing
@@ -46,12 +46,12 @@ def blocks(*arrays: np.ndarray | None) -> Iterator[tuple[np.ndarray | None, ...]
     first = arrays[0]
     step = max(1, BLOCK_BYTES // first.itemsize)
     if first.size <= 2 * step or not all(a is None or a.flags.c_contiguous for a in arrays):
-        yield arrays
-        return
+        return [arrays]
     flat = [None if a is None else a.reshape(-1) for a in arrays]
-    for start in range(0, first.size, step):
-        stop = start + step
-        yield tuple(None if a is None else a[start:stop] for a in flat)
+    return [
+        tuple(None if a is None else a[start : start + step] for a in flat)
+        for start in range(0, first.size, step)
+    ]
 
 
 class _Required:
@@ -219,19 +219,23 @@ class Optimizer:
         if closure is not None:
             with enable_grad():
                 loss = closure()
-        for group in self.param_groups:
-            for p in group["params"]:
-                g = p.grad
-                if g is None:
-                    continue
-                grad = g.data if isinstance(g, Tensor) else np.asarray(g)
-                if grad.shape != p.data.shape:
-                    raise ValueError(
-                        f"{self._name}.step: gradient of shape {grad.shape} does not match its "
-                        f"parameter of shape {p.data.shape}"
-                    )
-                self._update(p.data, grad, self.state[p], group)
-                bump_version(p)
+        updated: list[Tensor] = []
+        try:
+            for group in self.param_groups:
+                for p in group["params"]:
+                    g = p.grad
+                    if g is None:
+                        continue
+                    grad = g.data if isinstance(g, Tensor) else np.asarray(g)
+                    if grad.shape != p.data.shape:
+                        raise ValueError(
+                            f"{self._name}.step: gradient of shape {grad.shape} does not match its "
+                            f"parameter of shape {p.data.shape}"
+                        )
+                    updated.append(p)  # (before the update: one that raises midway still counts)
+                    self._update(p.data, grad, self.state[p], group)
+        finally:
+            bump_versions(updated)  # graphs that saved these values now raise if differentiated
         return loss
 
     def _update(

@@ -92,6 +92,10 @@ class SGD(Optimizer):
         self, param: np.ndarray, grad: np.ndarray, state: dict[str, Any], group: dict[str, Any]
     ) -> None:
         lr, mu, wd = group["lr"], group["momentum"], group["weight_decay"]
+        if mu == 0 and wd == 0 and not group["maximize"]:  # plain SGD
+            for p, g in blocks(param, grad):
+                p -= lr * g
+            return
         maximize, nesterov, keep = group["maximize"], group["nesterov"], 1 - group["dampening"]
         momentum = state.get("momentum_buffer") if mu != 0 else None
         first = mu != 0 and momentum is None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from ...ops.elementwise import Relu
 from ...tensor import Tensor
 from .. import functional as F
 from ..module import Module
@@ -15,7 +16,7 @@ class ReLU(Module):
         self.inplace = inplace
 
     def forward(self, input: Tensor) -> Tensor:
-        return F.relu(input)
+        return Relu.apply(input)  # (F.relu, two calls shorter: this runs once per layer per step)
 
     def extra_repr(self) -> str:
         return "inplace=True" if self.inplace else ""
