@@ -24,6 +24,7 @@ from . import grad_mode
 from .broadcasting import sum_to, sum_to_array
 from .errors import AnomalyError, GraphError, ShapeError
 from .function import _FIRST, _ONE, _SECOND, anomaly_state
+from .grad_mode import _grad_enabled
 from .tensor import Tensor, _last_write, _make, node_hooks_used
 
 _ndarray = np.ndarray
@@ -92,8 +93,11 @@ def execute(
     if create_graph:
         with grad_mode.enable_grad():
             return _execute(roots, seeds, retain_graph, True, inputs)
-    with grad_mode.no_grad():
+    token = _grad_enabled.set(False)  # (no_grad(), without the context-manager calls)
+    try:
         return _execute(roots, seeds, retain_graph, False, inputs)
+    finally:
+        _grad_enabled.reset(token)
 
 
 def _count_error(node, gs) -> GraphError:
