@@ -267,11 +267,13 @@ def cross_entropy(
     label_smoothing : float in [0, 1]
         Mixes the target with the uniform distribution: (1 - ε)·target + ε/C.
 
-    Both target kinds become one weight per class q (one-hot or probabilities,
-    smoothed and weighted) and one :class:`SoftmaxCrossEntropy` node computes
-    -Σ_c q_c log softmax(x)_c from a stable log-softmax, so the loss is finite for
-    logits of any magnitude. With probability targets ``'mean'`` averages over the
-    N·d1·… positions.
+    Plain class indices on (N, C) logits (no ``weight``, no smoothing) are one
+    :class:`ClassIndexCrossEntropy` node: -log softmax(x)[y], gradient softmax(x)
+    minus 1 at the targets. Every other case becomes one weight per class q
+    (one-hot or probabilities, smoothed and weighted) and one
+    :class:`SoftmaxCrossEntropy` node computes -Σ_c q_c log softmax(x)_c. Both use a
+    stable log-softmax, so the loss is finite for logits of any magnitude. With
+    probability targets ``'mean'`` averages over the N·d1·… positions.
     """
     name = "cross_entropy"
     _check_reduction(reduction, name)
