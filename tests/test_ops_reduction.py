@@ -326,6 +326,34 @@ def test_logsumexp_with_infinite_entries():
     np.testing.assert_array_equal(ac.softmax(np.array([-np.inf, 0.0])).data, [0.0, 1.0])
 
 
+@settings(max_examples=40, deadline=None)
+@given(
+    rows=st.integers(1, 80),
+    classes=st.integers(1, 40),
+    lead=st.sampled_from([(), (3,)]),
+    dtype=st.sampled_from([np.float32, np.float64]),
+    data=st.data(),
+)
+def test_softmax_family_on_short_last_axes_matches_numpy(rows, classes, lead, dtype, data):
+    # Short last axes of large enough arrays take the transposed-copy maximum (a
+    # separate code path from np.max): values, infinities and NaN rows must agree.
+    shape = lead + (rows, classes)
+    a = data.draw(hnp.arrays(dtype, shape, elements=st.floats(-50, 50, width=32)))
+    if a.size and data.draw(st.booleans()):
+        a[..., 0, :] = -np.inf  # an all -inf row: softmax 0/0 = nan, logsumexp -inf
+        a[..., -1, 0] = np.inf if classes > 1 else a[..., -1, 0]
+    m = a.max(axis=-1, keepdims=True)
+    safe = np.where(np.isfinite(m), m, 0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        z = a - safe
+        lse = np.log(np.exp(z).sum(axis=-1, keepdims=True))
+        np.testing.assert_allclose(ac.log_softmax(a).data, z - lse, rtol=2e-6)
+        np.testing.assert_allclose(
+            ac.softmax(a).data, np.exp(z) / np.exp(z).sum(-1, keepdims=True), rtol=2e-6
+        )
+        np.testing.assert_allclose(ac.logsumexp(a, axis=-1).data, (lse + safe)[..., 0], rtol=2e-6)
+
+
 # ---- cumsum ---------------------------------------------------------------------------------
 
 

@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 
 from ..tensor import Tensor
-from .optimizer import Optimizer
+from .optimizer import Optimizer, blocks
 
 __all__ = ["Adagrad"]
 
@@ -87,13 +87,15 @@ class Adagrad(Optimizer):
     ) -> None:
         if not state:  # e.g. after load_state_dict of a state without this parameter
             state.update(self._fresh_state(param, group))
-        g = -grad if group["maximize"] else grad
         state["step"] += 1
-        if group["weight_decay"] != 0:
-            g = g + group["weight_decay"] * param
+        maximize, wd, eps = group["maximize"], group["weight_decay"], group["eps"]
         clr = group["lr"] / (1 + (state["step"] - 1) * group["lr_decay"])
-        s = state["sum"]
-        s += g * g
-        std = np.sqrt(s)
-        std += group["eps"]
-        param -= clr * (g / std)
+        for p, g, s in blocks(param, grad, state["sum"]):
+            if maximize:
+                g = -g
+            if wd != 0:
+                g = g + wd * p
+            s += g * g
+            std = np.sqrt(s)
+            std += eps
+            p -= clr * (g / std)

@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 
 from ..tensor import Tensor
-from .optimizer import Optimizer
+from .optimizer import Optimizer, blocks
 
 __all__ = ["Adam", "AdamW"]
 
@@ -105,32 +105,34 @@ class Adam(Optimizer):
             state["exp_avg_sq"] = np.zeros_like(param)
             if group["amsgrad"]:
                 state["max_exp_avg_sq"] = np.zeros_like(param)
-        g = -grad if group["maximize"] else grad
+        maximize, decoupled = group["maximize"], group["decoupled_weight_decay"]
         state["step"] += 1
         t = state["step"]
-        if wd != 0:
-            if group["decoupled_weight_decay"]:
-                param *= 1 - lr * wd
-            else:
-                g = g + wd * param
-        m, v = state["exp_avg"], state["exp_avg_sq"]
-        m *= beta1
-        m += (1 - beta1) * g
-        v *= beta2
-        v += (1 - beta2) * (g * g)
         bias_correction1 = 1 - beta1**t
         bias_correction2_sqrt = math.sqrt(1 - beta2**t)
-        if group["amsgrad"]:
-            if "max_exp_avg_sq" not in state:  # amsgrad switched on mid-training
-                state["max_exp_avg_sq"] = np.zeros_like(param)
-            vmax = state["max_exp_avg_sq"]
-            np.maximum(vmax, v, out=vmax)
-            denom = np.sqrt(vmax)
-        else:
-            denom = np.sqrt(v)
-        denom /= bias_correction2_sqrt
-        denom += eps
-        param -= (lr / bias_correction1) * (m / denom)
+        if group["amsgrad"] and "max_exp_avg_sq" not in state:  # amsgrad switched on mid-training
+            state["max_exp_avg_sq"] = np.zeros_like(param)
+        vmax = state["max_exp_avg_sq"] if group["amsgrad"] else None
+        for p, g, m, v, vm in blocks(param, grad, state["exp_avg"], state["exp_avg_sq"], vmax):
+            if maximize:
+                g = -g
+            if wd != 0:
+                if decoupled:
+                    p *= 1 - lr * wd
+                else:
+                    g = g + wd * p
+            m *= beta1
+            m += (1 - beta1) * g
+            v *= beta2
+            v += (1 - beta2) * (g * g)
+            if vm is not None:
+                np.maximum(vm, v, out=vm)
+                denom = np.sqrt(vm)
+            else:
+                denom = np.sqrt(v)
+            denom /= bias_correction2_sqrt
+            denom += eps
+            p -= (lr / bias_correction1) * (m / denom)
 
 
 class AdamW(Adam):

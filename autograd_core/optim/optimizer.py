@@ -41,11 +41,13 @@ def blocks(*arrays: np.ndarray | None) -> list[tuple[np.ndarray | None, ...]]:
     cache for the next pass, and the result is the same element for element. The
     slices are views, so writing to them writes the arrays; ``None`` entries stay
     ``None``. Small arrays, and arrays that are not all C-contiguous (where a flat
-    view would be a copy), come back whole, as one block.
+    view would be a copy) or not all of one shape, come back whole, as one block.
     """
     first = arrays[0]
     step = max(1, BLOCK_BYTES // first.itemsize)
-    if first.size <= 2 * step or not all(a is None or a.flags.c_contiguous for a in arrays):
+    if first.size <= 2 * step or not all(
+        a is None or (a.flags.c_contiguous and a.shape == first.shape) for a in arrays
+    ):
         return [arrays]
     flat = [None if a is None else a.reshape(-1) for a in arrays]
     return [

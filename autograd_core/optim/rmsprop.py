@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 
 from ..tensor import Tensor
-from .optimizer import Optimizer
+from .optimizer import Optimizer, blocks
 
 __all__ = ["RMSprop"]
 
@@ -88,29 +88,35 @@ class RMSprop(Optimizer):
         if not state:
             state["step"] = 0
             state["square_avg"] = np.zeros_like(param)
-            if mu > 0:
-                state["momentum_buffer"] = np.zeros_like(param)
-            if group["centered"]:
-                state["grad_avg"] = np.zeros_like(param)
-        g = -grad if group["maximize"] else grad
         state["step"] += 1
-        if wd != 0:
-            g = g + wd * param
-        sq = state["square_avg"]
-        sq *= alpha
-        sq += (1 - alpha) * (g * g)
-        if group["centered"]:
-            ga = state.setdefault("grad_avg", np.zeros_like(param))
-            ga *= alpha
-            ga += (1 - alpha) * g
-            avg = np.sqrt(sq - ga * ga)
-        else:
-            avg = np.sqrt(sq)
-        avg += eps
-        if mu > 0:
-            buf = state.setdefault("momentum_buffer", np.zeros_like(param))
-            buf *= mu
-            buf += g / avg
-            param -= lr * buf
-        else:
-            param -= lr * (g / avg)
+        maximize, centered = group["maximize"], group["centered"]
+        if centered and "grad_avg" not in state:  # (also when switched on mid-training)
+            state["grad_avg"] = np.zeros_like(param)
+        if mu > 0 and "momentum_buffer" not in state:
+            state["momentum_buffer"] = np.zeros_like(param)
+        for p, g, sq, ga, buf in blocks(
+            param,
+            grad,
+            state["square_avg"],
+            state["grad_avg"] if centered else None,
+            state["momentum_buffer"] if mu > 0 else None,
+        ):
+            if maximize:
+                g = -g
+            if wd != 0:
+                g = g + wd * p
+            sq *= alpha
+            sq += (1 - alpha) * (g * g)
+            if ga is not None:
+                ga *= alpha
+                ga += (1 - alpha) * g
+                avg = np.sqrt(sq - ga * ga)
+            else:
+                avg = np.sqrt(sq)
+            avg += eps
+            if buf is not None:
+                buf *= mu
+                buf += g / avg
+                p -= lr * buf
+            else:
+                p -= lr * (g / avg)

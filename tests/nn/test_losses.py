@@ -2,6 +2,9 @@
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from hypothesis.extra import numpy as hnp
 
 import autograd_core as ac
 from autograd_core import nn
@@ -201,6 +204,74 @@ def test_cross_entropy_jvp_matches_central_differences(reduction):
     plus = F.cross_entropy(t64(LOGITS + h * tx, False), TARGETS, reduction=reduction).data
     minus = F.cross_entropy(t64(LOGITS - h * tx, False), TARGETS, reduction=reduction).data
     np.testing.assert_allclose(tangent.data, (plus - minus) / (2 * h), rtol=1e-6, atol=1e-9)
+
+
+VALID_TARGETS = np.array([0, 3, 1, 2, 2, 3])
+
+
+@pytest.mark.parametrize("reduction", REDUCTIONS)
+def test_cross_entropy_plain_class_indices_node(reduction):
+    # no weight, no smoothing, every target a class: the ClassIndexCrossEntropy node
+    x = t64(LOGITS)
+    out = F.cross_entropy(x, VALID_TARGETS, reduction=reduction)
+    assert type(out.grad_fn).__name__ == "ClassIndexCrossEntropy"
+    np.testing.assert_allclose(
+        out.data, np_cross_entropy(LOGITS, VALID_TARGETS, reduction=reduction), rtol=1e-12
+    )
+    assert gradcheck(lambda a: F.cross_entropy(a, VALID_TARGETS, reduction=reduction), [x])
+    assert gradgradcheck(lambda a: F.cross_entropy(a, VALID_TARGETS, reduction=reduction), [x])
+    tx = RNG.standard_normal(LOGITS.shape)
+    _, tangent = ac.jvp(
+        lambda a: F.cross_entropy(a, VALID_TARGETS, reduction=reduction),
+        (t64(LOGITS, False),),
+        (t64(tx, False),),
+    )
+    h = 1e-6
+    plus = F.cross_entropy(t64(LOGITS + h * tx, False), VALID_TARGETS, reduction=reduction).data
+    minus = F.cross_entropy(t64(LOGITS - h * tx, False), VALID_TARGETS, reduction=reduction).data
+    np.testing.assert_allclose(tangent.data, (plus - minus) / (2 * h), rtol=1e-6, atol=1e-9)
+
+
+def test_cross_entropy_other_target_kinds_use_the_one_hot_node():
+    x = t64(LOGITS)
+    assert type(F.cross_entropy(x, VALID_TARGETS, weight=WEIGHT).grad_fn).__name__ == "SoftmaxCrossEntropy"
+    assert (
+        type(F.cross_entropy(x, VALID_TARGETS, label_smoothing=0.1).grad_fn).__name__ == "SoftmaxCrossEntropy"
+    )
+    x3 = t64(RNG.standard_normal((2, 4, 3)))
+    assert (
+        type(F.cross_entropy(x3, np.array([[0, 1, 3], [2, 2, 0]])).grad_fn).__name__ == "SoftmaxCrossEntropy"
+    )
+
+
+@settings(max_examples=30, deadline=None)
+@given(
+    n=st.integers(0, 40),
+    c=st.integers(1, 12),
+    scale=st.sampled_from([1.0, 1e3]),
+    ignore=st.booleans(),
+    data=st.data(),
+)
+def test_cross_entropy_class_indices_property(n, c, scale, ignore, data):
+    # value and gradient against the closed forms, for any batch and class count,
+    # large logits and ignored rows: grad = (softmax(x) - onehot(y)) / N_valid
+    x = data.draw(hnp.arrays(np.float64, (n, c), elements=st.floats(-1, 1))) * scale
+    t = data.draw(hnp.arrays(np.int64, (n,), elements=st.integers(0, c - 1)))
+    if ignore and n:
+        t[data.draw(st.integers(0, n - 1))] = -100
+    xt = t64(x)
+    loss = F.cross_entropy(xt, t)
+    valid = t != -100
+    if not valid.any():
+        assert np.isnan(loss.item())  # 0 / 0, like PyTorch
+        return
+    np.testing.assert_allclose(loss.item(), np_cross_entropy(x, t), rtol=1e-10)
+    loss.backward()
+    e = np.exp(x - x.max(1, keepdims=True))
+    expected = e / e.sum(1, keepdims=True)
+    expected[np.flatnonzero(valid), t[valid]] -= 1
+    expected[~valid] = 0
+    np.testing.assert_allclose(xt.grad.data, expected / valid.sum(), rtol=1e-10, atol=1e-15)
 
 
 def test_cross_entropy_float32_keeps_its_dtype():

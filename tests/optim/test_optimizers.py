@@ -603,3 +603,82 @@ def test_state_dict_survives_ac_save_and_load(cls, kw, tmp_path):
         opt2.step()
     np.testing.assert_array_equal(p1.data, p2.data)
     assert opt2.param_groups[0]["lr"] == 0.1
+
+
+# ---- cache-sized blocks (optim.blocks) -------------------------------------------------------
+
+
+def test_blocks_cover_the_arrays_with_writable_views():
+    from autograd_core.optim.optimizer import BLOCK_BYTES, blocks
+
+    n = 5 * (BLOCK_BYTES // 4) + 123  # float32: five whole blocks and a partial one
+    a = np.arange(n, dtype=np.float32).reshape(-1, 1)
+    b = np.ones(n, np.float32).reshape(-1, 1)
+    parts = blocks(a, None, b)
+    assert len(parts) == 6 and all(p[1] is None for p in parts)
+    assert [p[0].size for p in parts] == [BLOCK_BYTES // 4] * 5 + [123]
+    np.testing.assert_array_equal(np.concatenate([p[0] for p in parts]), a.ravel())
+    for x, _, y in parts:
+        x += y  # views: writes land in a
+    np.testing.assert_array_equal(a.ravel(), np.arange(n, dtype=np.float32) + 1)
+
+
+def test_blocks_return_small_or_non_contiguous_or_mismatched_arrays_whole():
+    from autograd_core.optim.optimizer import BLOCK_BYTES, blocks
+
+    small = np.zeros(10)
+    assert blocks(small, small)[0][0] is small
+    big = np.zeros((BLOCK_BYTES, 4), np.float32)  # many blocks' worth
+    assert len(blocks(big, big)) > 1
+    fortran = np.asfortranarray(big)
+    assert len(blocks(big, fortran)) == 1 and blocks(big, fortran)[0][1] is fortran
+    assert len(blocks(big, big.T.copy().T)) == 1  # a transposed layout: no flat view
+    assert len(blocks(big, np.zeros(big.shape[::-1], np.float32))) == 1  # other shape
+
+
+OPTIMIZERS = [
+    (optim.SGD, dict(lr=0.05)),
+    (optim.SGD, dict(lr=0.05, momentum=0.9, nesterov=True, weight_decay=0.01)),
+    (optim.SGD, dict(lr=0.05, momentum=0.5, dampening=0.3, maximize=True)),
+    (optim.Adam, dict(lr=0.01, amsgrad=True, weight_decay=0.1)),
+    (optim.AdamW, dict(lr=0.01)),
+    (optim.RMSprop, dict(lr=0.01, momentum=0.9, centered=True, weight_decay=0.1)),
+    (optim.Adagrad, dict(lr=0.1, lr_decay=0.01, weight_decay=0.1)),
+]
+
+
+@pytest.mark.parametrize("cls, kw", OPTIMIZERS)
+def test_blocked_updates_equal_whole_array_updates_exactly(cls, kw):
+    # A C-contiguous parameter of several blocks is updated block by block; the same
+    # values in Fortran order (no flat view) are updated as whole arrays. Elementwise
+    # arithmetic is the same either way, so the results must agree bit for bit.
+    rng = np.random.default_rng(0)
+    values = rng.standard_normal((700, 300)).astype(np.float32)
+    blocked = ac.tensor(values, requires_grad=True)
+    whole = ac.tensor(values, requires_grad=True)
+    whole.data = np.asfortranarray(values)
+    assert whole.data.flags.f_contiguous and not whole.data.flags.c_contiguous
+    opts = [cls([blocked], **kw), cls([whole], **kw)]
+    for _ in range(3):
+        g = rng.standard_normal(values.shape).astype(np.float32)
+        blocked.grad = ac.tensor(g)
+        whole.grad = ac.tensor(np.asfortranarray(g))
+        for o in opts:
+            o.step()
+        np.testing.assert_array_equal(blocked.data, whole.data)
+    for key, value in opts[0].state[blocked].items():
+        np.testing.assert_array_equal(value, opts[1].state[whole][key])
+
+
+def test_a_failing_step_still_bumps_the_versions_of_what_it_updated():
+    first, second = param([1.0, 2.0]), param([3.0])
+    y = first + 1.0  # saves nothing of first, but first * x saves it:
+    z = first * ac.tensor(np.array([3.0, 4.0]))
+    first.grad = ac.tensor(np.array([1.0, 1.0]))
+    second.grad = ac.tensor(np.array([1.0, 1.0]))  # wrong shape: the step raises here
+    with pytest.raises(ValueError, match="does not match"):
+        optim.SGD([first, second], lr=0.1).step()
+    np.testing.assert_allclose(first.data, [0.9, 1.9])  # first was updated ...
+    with pytest.raises(RuntimeError, match="in-place"):
+        z.backward(np.ones(2))  # ... and its graph knows it
+    y.backward(np.ones(2))  # (a graph that saved nothing of first is fine)
