@@ -22,6 +22,7 @@ import autograd_core as ac
 from ..errors import DTypeError, ShapeError
 from ..function import Op
 from ..ops import conv as _conv
+from ..ops.elementwise import Sigmoid
 from ..random import get_rng
 from ..tensor import Tensor, as_tensor
 
@@ -464,6 +465,107 @@ def embedding(input, weight, padding_idx: int | None = None) -> Tensor:
     unchanged, whatever it is).
     """
     return _embedding(input, weight, padding_idx, "embedding")
+
+
+# ---- LSTM cell ----------------------------------------------------------------------------------
+
+
+def _lstm_cell_parts(gates, c):
+    """The cell's intermediate values from the pre-activations ``gates`` (…, 4H) and ``c`` (…, H).
+
+    Returns (i, f, g, o, c', tanh(c')) with i, f, o = σ(·) and g = tanh(·) of the four
+    column blocks (PyTorch's gate order). Polymorphic: on arrays it computes, on Tensors
+    it records (the backward and jvp rules call it on Tensors under ``create_graph``).
+    """
+    hidden = gates.shape[-1] // 4
+    s = Sigmoid.fn(gates)  # i, f and o use it; the g block takes tanh instead
+    i, f, o = s[..., :hidden], s[..., hidden : 2 * hidden], s[..., 3 * hidden :]
+    g = np.tanh(gates[..., 2 * hidden : 3 * hidden])
+    c_new = f * c + i * g
+    return i, f, g, o, c_new, np.tanh(c_new)
+
+
+class LSTMCellFused(Op):
+    """One LSTM cell update as one node: ``gates`` (…, 4H), ``c`` (…, H) -> ``stack([h', c'])``.
+
+    With i, f, o = σ and g = tanh of the gate blocks: c' = f ⊙ c + i ⊙ g and
+    h' = o ⊙ tanh(c'). The output has shape (2, …, H); callers take h' = out[0] and
+    c' = out[1] (views). For an upstream gradient (ḡ_h, ḡ_c) the rule is
+
+    * δc = ḡ_c + ḡ_h ⊙ o ⊙ (1 − tanh²c')
+    * ∂gates = [δc ⊙ g ⊙ i(1−i), δc ⊙ c ⊙ f(1−f), δc ⊙ i ⊙ (1−g²), ḡ_h ⊙ tanh c' ⊙ o(1−o)]
+    * ∂c = δc ⊙ f
+    """
+
+    name = "lstm_cell"
+    save_inputs = (0, 1)
+
+    def forward(self, gates, c):
+        i, f, g, o, c_new, tc = _lstm_cell_parts(gates, c)
+        # The activations and tanh(c') are kept for the ordinary backward/jvp: recomputing
+        # them would cost a sigmoid over (…, 4H) and two tanh, about as much as the forward
+        # itself, to save a few arrays of the size of the gates.
+        self.ctx = (i, f, g, o, tc)
+        return np.stack((o * tc, c_new))
+
+    def _parts(self, gates, c):
+        """(i, f, g, o, tanh c'): saved arrays on an ordinary pass; under ``create_graph``
+        (Tensor inputs) recomputed from the saved inputs, so the rule's graph reaches them
+        and double backward differentiates through the activations too."""
+        parts = self.ctx
+        if parts is None or isinstance(gates, Tensor) or isinstance(c, Tensor):
+            i, f, g, o, _, tc = _lstm_cell_parts(gates, c)
+            return i, f, g, o, tc
+        return parts
+
+    def backward(self, grad, gates, c):
+        i, f, g, o, tc = self._parts(gates, c)
+        gh, gc = grad[0], grad[1]
+        dc = gc + gh * o * (1 - tc * tc)
+        dgates = None
+        if self.needs_grad[0]:
+            dgates = np.concatenate(
+                (
+                    dc * g * (i * (1 - i)),
+                    dc * c * (f * (1 - f)),
+                    dc * i * (1 - g * g),
+                    gh * tc * (o * (1 - o)),
+                ),
+                axis=-1,
+            )
+        return dgates, (dc * f if self.needs_grad[1] else None)
+
+    def jvp(self, tangents, gates, c):
+        i, f, g, o, tc = self._parts(gates, c)
+        tg, tc0 = tangents
+        dc = None if tc0 is None else f * tc0
+        dh = None
+        if tg is not None:
+            hidden = i.shape[-1]
+            ti = tg[..., :hidden] * (i * (1 - i))
+            tf = tg[..., hidden : 2 * hidden] * (f * (1 - f))
+            tgg = tg[..., 2 * hidden : 3 * hidden] * (1 - g * g)
+            dh = tg[..., 3 * hidden :] * (o * (1 - o)) * tc
+            dgate = tf * c + ti * g + i * tgg
+            dc = dgate if dc is None else dc + dgate
+        dh_c = o * (1 - tc * tc) * dc
+        dh = dh_c if dh is None else dh + dh_c
+        return np.stack((dh, dc))
+
+
+def _lstm_cell(gates, c) -> tuple[Tensor, Tensor]:
+    """(h', c') of an LSTM cell from the pre-activations ``gates`` (…, 4H) and the cell state ``c``.
+
+    ``gates`` = W_ih x + b_ih + W_hh h + b_hh, blocks i, f, g, o. One recorded node
+    (:class:`LSTMCellFused`) and two views, instead of a dozen elementwise nodes.
+    """
+    gs, cs = _shape(gates), _shape(c)
+    if not gs or not cs or gs[-1] != 4 * cs[-1]:
+        raise ShapeError(
+            f"lstm_cell: gates of shape {gs} must have 4·H columns for a cell state of shape {cs}"
+        )
+    out = LSTMCellFused.apply(gates, c)
+    return out[0], out[1]
 
 
 # ---- padding ------------------------------------------------------------------------------------
