@@ -11,6 +11,7 @@ bad input raises an error naming the module (``Conv2d: ...``) instead of the fun
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Sequence
 from typing import Any
@@ -22,7 +23,6 @@ import autograd_core as ac
 from ..errors import DTypeError, ShapeError
 from ..function import Op
 from ..ops import conv as _conv
-from ..ops.elementwise import Sigmoid
 from ..random import get_rng
 from ..tensor import Tensor, as_tensor
 
@@ -470,19 +470,45 @@ def embedding(input, weight, padding_idx: int | None = None) -> Tensor:
 # ---- LSTM cell ----------------------------------------------------------------------------------
 
 
+@functools.lru_cache(maxsize=64)
+def _gate_coefficients(hidden: int, dtype: np.dtype) -> tuple[np.ndarray, ...]:
+    """Per-column constants (scale, mul, add, slope), each (4H,), for the gate blocks i, f, g, o.
+
+    With t = tanh(scale ⊙ gates): σ(x) = ½ tanh(x/2) + ½ on the σ blocks and tanh(x) on
+    the g block, so every activation is ``mul ⊙ t + add`` and its derivative w.r.t. the
+    pre-activation is ``slope ⊙ (1 − t²)`` (¼(1 − t²) = σ(1 − σ); 1 − tanh²).
+    Read-only: shared by every call.
+    """
+    sig = np.full(hidden, 0.5, dtype)
+    one, zero = np.ones(hidden, dtype), np.zeros(hidden, dtype)
+    blocks = [
+        (sig, sig, one, sig),  # scale
+        (sig, sig, one, sig),  # mul
+        (sig, sig, zero, sig),  # add
+        (sig * sig, sig * sig, one, sig * sig),  # slope
+    ]
+    out = tuple(np.concatenate(b) for b in blocks)
+    for a in out:
+        a.setflags(write=False)
+    return out
+
+
 def _lstm_cell_parts(gates, c):
     """The cell's intermediate values from the pre-activations ``gates`` (…, 4H) and ``c`` (…, H).
 
-    Returns (i, f, g, o, c', tanh(c')) with i, f, o = σ(·) and g = tanh(·) of the four
-    column blocks (PyTorch's gate order). Polymorphic: on arrays it computes, on Tensors
-    it records (the backward and jvp rules call it on Tensors under ``create_graph``).
+    Returns (t, acts, c', tanh c'): t = tanh(scale ⊙ gates) (see :func:`_gate_coefficients`),
+    acts = (i, f, g, o) side by side with i, f, o = σ(·) and g = tanh(·) of the four column
+    blocks (PyTorch's gate order), c' = f ⊙ c + i ⊙ g. One tanh over all 4H columns gives
+    every activation: cheaper than a separate sigmoid and tanh. Polymorphic: on arrays it
+    computes, on Tensors it records (the rules call it on Tensors under ``create_graph``).
     """
     hidden = gates.shape[-1] // 4
-    s = Sigmoid.fn(gates)  # i, f and o use it; the g block takes tanh instead
-    i, f, o = s[..., :hidden], s[..., hidden : 2 * hidden], s[..., 3 * hidden :]
-    g = np.tanh(gates[..., 2 * hidden : 3 * hidden])
+    scale, mul, add, _ = _gate_coefficients(hidden, np.dtype(gates.dtype))
+    t = np.tanh(gates * scale)
+    acts = t * mul + add
+    i, f, g = acts[..., :hidden], acts[..., hidden : 2 * hidden], acts[..., 2 * hidden : 3 * hidden]
     c_new = f * c + i * g
-    return i, f, g, o, c_new, np.tanh(c_new)
+    return t, acts, c_new, np.tanh(c_new)
 
 
 class LSTMCellFused(Op):
@@ -493,7 +519,7 @@ class LSTMCellFused(Op):
     c' = out[1] (views). For an upstream gradient (ḡ_h, ḡ_c) the rule is
 
     * δc = ḡ_c + ḡ_h ⊙ o ⊙ (1 − tanh²c')
-    * ∂gates = [δc ⊙ g ⊙ i(1−i), δc ⊙ c ⊙ f(1−f), δc ⊙ i ⊙ (1−g²), ḡ_h ⊙ tanh c' ⊙ o(1−o)]
+    * ∂gates = [δc ⊙ g, δc ⊙ c, δc ⊙ i, ḡ_h ⊙ tanh c'] ⊙ [i(1−i), f(1−f), 1−g², o(1−o)]
     * ∂c = δc ⊙ f
     """
 
@@ -501,53 +527,50 @@ class LSTMCellFused(Op):
     save_inputs = (0, 1)
 
     def forward(self, gates, c):
-        i, f, g, o, c_new, tc = _lstm_cell_parts(gates, c)
-        # The activations and tanh(c') are kept for the ordinary backward/jvp: recomputing
-        # them would cost a sigmoid over (…, 4H) and two tanh, about as much as the forward
-        # itself, to save a few arrays of the size of the gates.
-        self.ctx = (i, f, g, o, tc)
-        return np.stack((o * tc, c_new))
+        t, acts, c_new, tc = _lstm_cell_parts(gates, c)
+        # The activations (and t, which gives their derivatives) and tanh(c') are kept for
+        # the ordinary backward/jvp: recomputing them would cost two tanh and most of the
+        # forward again, to save three arrays of the size of the gates.
+        self.ctx = (t, acts, tc)
+        return np.stack((acts[..., 3 * (acts.shape[-1] // 4) :] * tc, c_new))
 
     def _parts(self, gates, c):
-        """(i, f, g, o, tanh c'): saved arrays on an ordinary pass; under ``create_graph``
-        (Tensor inputs) recomputed from the saved inputs, so the rule's graph reaches them
-        and double backward differentiates through the activations too."""
+        """(i, f, g, o, tanh c', ∂acts/∂gates): from the saved arrays on an ordinary pass;
+        under ``create_graph`` (Tensor inputs) recomputed from the saved inputs, so the
+        rule's own graph reaches them and double backward differentiates through them."""
         parts = self.ctx
         if parts is None or isinstance(gates, Tensor) or isinstance(c, Tensor):
-            i, f, g, o, _, tc = _lstm_cell_parts(gates, c)
-            return i, f, g, o, tc
-        return parts
+            t, acts, _, tc = _lstm_cell_parts(gates, c)
+        else:
+            t, acts, tc = parts
+        hidden = acts.shape[-1] // 4
+        slope = _gate_coefficients(hidden, np.dtype(acts.dtype))[3]
+        i, f = acts[..., :hidden], acts[..., hidden : 2 * hidden]
+        g, o = acts[..., 2 * hidden : 3 * hidden], acts[..., 3 * hidden :]
+        return i, f, g, o, tc, (1 - t * t) * slope
 
     def backward(self, grad, gates, c):
-        i, f, g, o, tc = self._parts(gates, c)
+        i, f, g, o, tc, dacts = self._parts(gates, c)
         gh, gc = grad[0], grad[1]
         dc = gc + gh * o * (1 - tc * tc)
         dgates = None
         if self.needs_grad[0]:
-            dgates = np.concatenate(
-                (
-                    dc * g * (i * (1 - i)),
-                    dc * c * (f * (1 - f)),
-                    dc * i * (1 - g * g),
-                    gh * tc * (o * (1 - o)),
-                ),
-                axis=-1,
-            )
+            dgates = np.concatenate((dc * g, dc * c, dc * i, gh * tc), axis=-1) * dacts
         return dgates, (dc * f if self.needs_grad[1] else None)
 
     def jvp(self, tangents, gates, c):
-        i, f, g, o, tc = self._parts(gates, c)
+        i, f, g, o, tc, dacts = self._parts(gates, c)
         tg, tc0 = tangents
         dc = None if tc0 is None else f * tc0
         dh = None
         if tg is not None:
             hidden = i.shape[-1]
-            ti = tg[..., :hidden] * (i * (1 - i))
-            tf = tg[..., hidden : 2 * hidden] * (f * (1 - f))
-            tgg = tg[..., 2 * hidden : 3 * hidden] * (1 - g * g)
-            dh = tg[..., 3 * hidden :] * (o * (1 - o)) * tc
-            dgate = tf * c + ti * g + i * tgg
+            ta = tg * dacts  # tangents of the activations i, f, g, o
+            dgate = (
+                ta[..., hidden : 2 * hidden] * c + ta[..., :hidden] * g + i * ta[..., 2 * hidden : 3 * hidden]
+            )
             dc = dgate if dc is None else dc + dgate
+            dh = ta[..., 3 * hidden :] * tc
         dh_c = o * (1 - tc * tc) * dc
         dh = dh_c if dh is None else dh + dh_c
         return np.stack((dh, dc))
