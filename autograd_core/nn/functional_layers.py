@@ -11,6 +11,7 @@ bad input raises an error naming the module (``Conv2d: ...``) instead of the fun
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Sequence
 from typing import Any
@@ -464,6 +465,130 @@ def embedding(input, weight, padding_idx: int | None = None) -> Tensor:
     unchanged, whatever it is).
     """
     return _embedding(input, weight, padding_idx, "embedding")
+
+
+# ---- LSTM cell ----------------------------------------------------------------------------------
+
+
+@functools.lru_cache(maxsize=64)
+def _gate_coefficients(hidden: int, dtype: np.dtype) -> tuple[np.ndarray, ...]:
+    """Per-column constants (scale, mul, add, slope), each (4H,), for the gate blocks i, f, g, o.
+
+    With t = tanh(scale ⊙ gates): σ(x) = ½ tanh(x/2) + ½ on the σ blocks and tanh(x) on
+    the g block, so every activation is ``mul ⊙ t + add`` and its derivative w.r.t. the
+    pre-activation is ``slope ⊙ (1 − t²)`` (¼(1 − t²) = σ(1 − σ); 1 − tanh²).
+    Read-only: shared by every call.
+    """
+    sig = np.full(hidden, 0.5, dtype)
+    one, zero = np.ones(hidden, dtype), np.zeros(hidden, dtype)
+    blocks = [
+        (sig, sig, one, sig),  # scale
+        (sig, sig, one, sig),  # mul
+        (sig, sig, zero, sig),  # add
+        (sig * sig, sig * sig, one, sig * sig),  # slope
+    ]
+    out = tuple(np.concatenate(b) for b in blocks)
+    for a in out:
+        a.setflags(write=False)
+    return out
+
+
+def _lstm_cell_parts(gates, c):
+    """The cell's intermediate values from the pre-activations ``gates`` (…, 4H) and ``c`` (…, H).
+
+    Returns (t, acts, c', tanh c'): t = tanh(scale ⊙ gates) (see :func:`_gate_coefficients`),
+    acts = (i, f, g, o) side by side with i, f, o = σ(·) and g = tanh(·) of the four column
+    blocks (PyTorch's gate order), c' = f ⊙ c + i ⊙ g. One tanh over all 4H columns gives
+    every activation: cheaper than a separate sigmoid and tanh. Polymorphic: on arrays it
+    computes, on Tensors it records (the rules call it on Tensors under ``create_graph``).
+    """
+    hidden = gates.shape[-1] // 4
+    scale, mul, add, _ = _gate_coefficients(hidden, np.dtype(gates.dtype))
+    t = np.tanh(gates * scale)
+    acts = t * mul + add
+    i, f, g = acts[..., :hidden], acts[..., hidden : 2 * hidden], acts[..., 2 * hidden : 3 * hidden]
+    c_new = f * c + i * g
+    return t, acts, c_new, np.tanh(c_new)
+
+
+class LSTMCellFused(Op):
+    """One LSTM cell update as one node: ``gates`` (…, 4H), ``c`` (…, H) -> ``stack([h', c'])``.
+
+    With i, f, o = σ and g = tanh of the gate blocks: c' = f ⊙ c + i ⊙ g and
+    h' = o ⊙ tanh(c'). The output has shape (2, …, H); callers take h' = out[0] and
+    c' = out[1] (views). For an upstream gradient (ḡ_h, ḡ_c) the rule is
+
+    * δc = ḡ_c + ḡ_h ⊙ o ⊙ (1 − tanh²c')
+    * ∂gates = [δc ⊙ g, δc ⊙ c, δc ⊙ i, ḡ_h ⊙ tanh c'] ⊙ [i(1−i), f(1−f), 1−g², o(1−o)]
+    * ∂c = δc ⊙ f
+    """
+
+    name = "lstm_cell"
+    save_inputs = (0, 1)
+
+    def forward(self, gates, c):
+        t, acts, c_new, tc = _lstm_cell_parts(gates, c)
+        # The activations (and t, which gives their derivatives) and tanh(c') are kept for
+        # the ordinary backward/jvp: recomputing them would cost two tanh and most of the
+        # forward again, to save three arrays of the size of the gates.
+        self.ctx = (t, acts, tc)
+        return np.stack((acts[..., 3 * (acts.shape[-1] // 4) :] * tc, c_new))
+
+    def _parts(self, gates, c):
+        """(i, f, g, o, tanh c', ∂acts/∂gates): from the saved arrays on an ordinary pass;
+        under ``create_graph`` (Tensor inputs) recomputed from the saved inputs, so the
+        rule's own graph reaches them and double backward differentiates through them."""
+        parts = self.ctx
+        if parts is None or isinstance(gates, Tensor) or isinstance(c, Tensor):
+            t, acts, _, tc = _lstm_cell_parts(gates, c)
+        else:
+            t, acts, tc = parts
+        hidden = acts.shape[-1] // 4
+        slope = _gate_coefficients(hidden, np.dtype(acts.dtype))[3]
+        i, f = acts[..., :hidden], acts[..., hidden : 2 * hidden]
+        g, o = acts[..., 2 * hidden : 3 * hidden], acts[..., 3 * hidden :]
+        return i, f, g, o, tc, (1 - t * t) * slope
+
+    def backward(self, grad, gates, c):
+        i, f, g, o, tc, dacts = self._parts(gates, c)
+        gh, gc = grad[0], grad[1]
+        dc = gc + gh * o * (1 - tc * tc)
+        dgates = None
+        if self.needs_grad[0]:
+            dgates = np.concatenate((dc * g, dc * c, dc * i, gh * tc), axis=-1) * dacts
+        return dgates, (dc * f if self.needs_grad[1] else None)
+
+    def jvp(self, tangents, gates, c):
+        i, f, g, o, tc, dacts = self._parts(gates, c)
+        tg, tc0 = tangents
+        dc = None if tc0 is None else f * tc0
+        dh = None
+        if tg is not None:
+            hidden = i.shape[-1]
+            ta = tg * dacts  # tangents of the activations i, f, g, o
+            dgate = (
+                ta[..., hidden : 2 * hidden] * c + ta[..., :hidden] * g + i * ta[..., 2 * hidden : 3 * hidden]
+            )
+            dc = dgate if dc is None else dc + dgate
+            dh = ta[..., 3 * hidden :] * tc
+        dh_c = o * (1 - tc * tc) * dc
+        dh = dh_c if dh is None else dh + dh_c
+        return np.stack((dh, dc))
+
+
+def _lstm_cell(gates, c) -> tuple[Tensor, Tensor]:
+    """(h', c') of an LSTM cell from the pre-activations ``gates`` (…, 4H) and the cell state ``c``.
+
+    ``gates`` = W_ih x + b_ih + W_hh h + b_hh, blocks i, f, g, o. One recorded node
+    (:class:`LSTMCellFused`) and two views, instead of a dozen elementwise nodes.
+    """
+    gs, cs = _shape(gates), _shape(c)
+    if not gs or not cs or gs[-1] != 4 * cs[-1]:
+        raise ShapeError(
+            f"lstm_cell: gates of shape {gs} must have 4·H columns for a cell state of shape {cs}"
+        )
+    out = LSTMCellFused.apply(gates, c)
+    return out[0], out[1]
 
 
 # ---- padding ------------------------------------------------------------------------------------

@@ -1,5 +1,6 @@
 """RNN / LSTM / GRU and their cells against a step-by-step NumPy reference written
-from PyTorch's documented formulas; gradients by BPTT in closed form and gradcheck."""
+from PyTorch's documented formulas; gradients by BPTT in closed form and gradcheck;
+the fused LSTM cell node by gradcheck, gradgradcheck and forward-mode checks."""
 
 import math
 
@@ -9,7 +10,9 @@ import pytest
 import autograd_core as ac
 from autograd_core import nn
 from autograd_core.errors import ShapeError
-from autograd_core.testing import gradcheck
+from autograd_core.func import _jvp_by_double_vjp, _saved
+from autograd_core.nn import functional_layers as FL
+from autograd_core.testing import gradcheck, gradgradcheck
 
 
 def sigmoid(z):
@@ -287,3 +290,120 @@ def test_recurrent_errors_name_the_layer_and_shapes():
         nn.LSTMCell(4, 3)(ac.zeros((2, 4)), (ac.zeros((3, 3)), ac.zeros((2, 3))))
     with pytest.raises(ValueError, match="nonlinearity"):
         nn.RNN(2, 2, nonlinearity="sigmoid")
+
+
+# ---- the fused LSTM cell node ------------------------------------------------------------------------
+
+
+def _cell_inputs(seed, n=2, hidden=3):
+    r = np.random.default_rng(seed)
+    gates = ac.tensor(r.normal(size=(n, 4 * hidden)) * 1.5, requires_grad=True)
+    c = ac.tensor(r.normal(size=(n, hidden)), requires_grad=True)
+    return gates, c
+
+
+def test_fused_lstm_cell_values_and_one_node():
+    gates, c = _cell_inputs(20)
+    h1, c1 = FL._lstm_cell(gates, c)
+    g, H = gates.data, 3
+    i, f, gg, o = (
+        sigmoid(g[:, :H]),
+        sigmoid(g[:, H : 2 * H]),
+        np.tanh(g[:, 2 * H : 3 * H]),
+        sigmoid(g[:, 3 * H :]),
+    )
+    ref_c = f * c.data + i * gg
+    np.testing.assert_allclose(c1.data, ref_c, atol=1e-15)
+    np.testing.assert_allclose(h1.data, o * np.tanh(ref_c), atol=1e-15)
+    # h' and c' are views of one (2, N, H) node's output
+    node = h1.grad_fn.parents[0]
+    assert node.name == "lstm_cell" and node.out_shape == (2, 2, 3)
+    assert c1.grad_fn.parents[0] is node
+    assert np.shares_memory(h1.data, c1.data.base if c1.data.base is not None else c1.data)
+
+
+def test_fused_lstm_cell_gradcheck_gradgradcheck_and_forward_mode():
+    gates, c = _cell_inputs(21)
+    assert gradcheck(FL._lstm_cell, [gates, c], check_forward_ad=True)
+    assert gradgradcheck(FL._lstm_cell, [gates, c])
+    # one input constant at a time: the rules skip the other gradient / tangent
+    for k in (0, 1):
+        args = [gates, c]
+        args[k] = ac.tensor(args[k].data)
+        assert gradcheck(FL._lstm_cell, args, check_forward_ad=True)
+        assert gradgradcheck(FL._lstm_cell, args)
+
+
+def test_fused_lstm_cell_native_jvp_equals_the_backward_derived_one():
+    gates, c = _cell_inputs(22)
+    out = FL._lstm_cell(gates, c)[0].grad_fn.parents[0]
+    r = np.random.default_rng(23)
+    for tangents in (
+        [r.normal(size=(2, 12)), r.normal(size=(2, 3))],
+        [r.normal(size=(2, 12)), None],
+        [None, r.normal(size=(2, 3))],
+    ):
+        native = out.jvp(tuple(tangents), *_saved(out, "array"))
+        derived = _jvp_by_double_vjp(out, tangents, connected=False)
+        np.testing.assert_allclose(native, derived, rtol=1e-12, atol=1e-14)
+    # ac.jvp through the cell against central differences, tangent on both inputs
+    tg, tc = r.normal(size=(2, 12)), r.normal(size=(2, 3))
+    (h, c1), (th, tc1) = ac.jvp(FL._lstm_cell, (gates.data, c.data), (tg, tc))
+    eps = 1e-6
+    hp, cp = FL._lstm_cell(gates.data + eps * tg, c.data + eps * tc)
+    hm, cm = FL._lstm_cell(gates.data - eps * tg, c.data - eps * tc)
+    np.testing.assert_allclose(th.data, (hp.data - hm.data) / (2 * eps), rtol=1e-6, atol=1e-9)
+    np.testing.assert_allclose(tc1.data, (cp.data - cm.data) / (2 * eps), rtol=1e-6, atol=1e-9)
+
+
+def test_fused_lstm_cell_create_graph_backward_matches_the_ordinary_one():
+    """Under create_graph the rule recomputes the activations it otherwise reads from the
+    saved context: both paths give the same first derivative."""
+    gates, c = _cell_inputs(24)
+    w = np.random.default_rng(25).normal(size=(2, 2, 3))
+
+    def loss(gates, c):
+        h1, c1 = FL._lstm_cell(gates, c)
+        return (h1 * w[0]).sum() + (c1 * w[1]).sum()
+
+    loss(gates, c).backward()
+    plain = [gates.grad.data.copy(), c.grad.data.copy()]
+    gates.grad = c.grad = None
+    loss(gates, c).backward(create_graph=True)
+    graph = [gates.grad, c.grad]
+    assert all(g.requires_grad for g in graph)
+    for a, b in zip(plain, graph):
+        np.testing.assert_allclose(a, b.data, rtol=1e-14, atol=1e-15)
+
+
+def test_fused_lstm_cell_shape_error():
+    with pytest.raises(ShapeError, match=r"lstm_cell: gates of shape \(2, 10\) must have 4·H columns"):
+        FL._lstm_cell(ac.zeros((2, 10)), ac.zeros((2, 3)))
+
+
+def test_lstm_and_lstm_cell_gradgradcheck_and_forward_mode_through_the_fused_cell():
+    ac.manual_seed(26)
+    m = nn.LSTM(2, 3, dtype=np.float64)
+    rng = np.random.default_rng(27)
+    x = ac.tensor(rng.normal(size=(3, 2, 2)), requires_grad=True)
+    h0 = ac.tensor(rng.normal(size=(1, 2, 3)) * 0.5, requires_grad=True)
+    c0 = ac.tensor(rng.normal(size=(1, 2, 3)) * 0.5, requires_grad=True)
+    params = list(m.parameters())
+
+    def f(x, h0, c0, *ps):
+        out, (h, c) = m(x, (h0, c0))
+        return out, c
+
+    def f0(x, *ps):  # zero initial state: the first step skips h W_hhᵀ
+        out, (h, c) = m(x)
+        return out, c
+
+    # forward mode only for the explicit inputs: the check linearises f at copies of its
+    # arguments, which the module's own parameters are not
+    assert gradcheck(f, [x, h0, c0], check_forward_ad=True)
+    assert gradgradcheck(f, [x, h0, c0, *params])
+    assert gradgradcheck(f0, [x, *params])
+    cell = nn.LSTMCell(2, 3, dtype=np.float64)
+    args = [ac.tensor(a.data[0], requires_grad=True) for a in (x, h0, c0)]
+    assert gradcheck(lambda x, h, c: cell(x, (h, c)), args, check_forward_ad=True)
+    assert gradgradcheck(lambda x, h, c, *ps: cell(x, (h, c)), [*args, *cell.parameters()])

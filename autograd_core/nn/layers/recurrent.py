@@ -9,7 +9,10 @@ PyTorch's parameter names, shapes, gate order and formulas, so weights move both
   n = tanh(W_in x + b_in + r ⊙ (W_hn h + b_hn)),  h' = (1 − z) ⊙ n + z ⊙ h
 
 The input projections W_ih x + b_ih of all time steps are one matmul per layer and
-direction; only the recurrent part runs in a Python loop over time.
+direction (the LSTM adds b_hh there too); only the recurrent part runs in a Python loop
+over time. An LSTM step records four nodes: a matmul, an add, and one fused cell node
+(``functional_layers.LSTMCellFused``: activations, c' and h') whose output h' and c'
+are views of.
 """
 
 from __future__ import annotations
@@ -46,15 +49,11 @@ def _rnn_step(xp, h, whh_t, b_hh, act):
     return ac.tanh(pre) if act == "tanh" else ac.relu(pre)
 
 
-def _lstm_step(xp, h, c, whh_t, b_hh, hidden):
+def _lstm_step(xp, h, c, whh_t, b_hh):
     gates = xp + h @ whh_t
     if b_hh is not None:
         gates = gates + b_hh
-    s = ac.sigmoid(gates)  # i, f and o use it; the g slice is replaced by tanh below
-    i, f, o = s[:, :hidden], s[:, hidden : 2 * hidden], s[:, 3 * hidden :]
-    g = ac.tanh(gates[:, 2 * hidden : 3 * hidden])
-    c = f * c + i * g
-    return o * ac.tanh(c), c
+    return FL._lstm_cell(gates, c)  # the gate activations, c' and h' in one node
 
 
 def _gru_step(xp, h, whh_t, b_hh, hidden):
@@ -211,7 +210,8 @@ class RNNBase(Module):
                 b_ih, b_hh = (w[2], w[3]) if self.bias else (None, None)
                 xp = x @ w_ih.T  # (L, N, gate): every time step in one matmul
                 if b_ih is not None:
-                    xp = xp + b_ih
+                    # LSTM: both biases go in here once, not b_hh again at every step
+                    xp = xp + (b_ih + b_hh if lstm else b_ih)
                 h = zeros if h0 is None else h0[idx]
                 c = zeros if c0 is None else c0[idx] if lstm else None
                 ys = self._run(xp, h, c, w_hh.T, b_hh, reverse=d == 1)
@@ -240,7 +240,9 @@ class RNNBase(Module):
         for t in order:
             xt = xp[t]
             if self.mode == "LSTM":
-                h, c = _lstm_step(xt, h, c, whh_t, b_hh, hidden)
+                # b_hh is already in xp; h is a plain array only as the zero initial state,
+                # where h W_hhᵀ = 0 adds nothing
+                h, c = FL._lstm_cell(xt + h @ whh_t if isinstance(h, Tensor) else xt, c)
             elif self.mode == "GRU":
                 h = _gru_step(xt, h, whh_t, b_hh, hidden)
             else:
@@ -515,7 +517,7 @@ class LSTMCell(RNNCellBase):
             raise TypeError(f"LSTMCell: hx must be a tuple (h, c), got {type(hx).__name__}")
         h0, c0 = (None, None) if hx is None else hx
         x, (h, c), batched = self._prepare(input, [h0, c0], ["h", "c"])
-        h, c = _lstm_step(self._xp(x), h, c, self.weight_hh.T, self.bias_hh, self.hidden_size)
+        h, c = _lstm_step(self._xp(x), h, c, self.weight_hh.T, self.bias_hh)
         return (h, c) if batched else (h.reshape(-1), c.reshape(-1))
 
 
