@@ -521,6 +521,10 @@ class LSTMCellFused(Op):
     * δc = ḡ_c + ḡ_h ⊙ o ⊙ (1 − tanh²c')
     * ∂gates = [δc ⊙ g, δc ⊙ c, δc ⊙ i, ḡ_h ⊙ tanh c'] ⊙ [i(1−i), f(1−f), 1−g², o(1−o)]
     * ∂c = δc ⊙ f
+
+    σ is computed as ½ tanh(x/2) + ½: exact to rounding in absolute terms, but for very
+    negative x it bottoms out at 0 where the exp form would give a tiny positive value
+    (float32: x < −17, where σ < 4·10⁻⁸), which no gate output can tell apart.
     """
 
     name = "lstm_cell"
