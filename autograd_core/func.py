@@ -68,7 +68,7 @@ from .errors import AutogradError, DTypeError, GraphError, InplaceError, ShapeEr
 from .function import Op
 from .grad_mode import enable_grad, is_grad_enabled, no_grad
 from .random import get_rng_state, set_rng_state
-from .tensor import Tensor, _make
+from .tensor import Tensor, _last_write, _make
 
 _ndarray = np.ndarray
 
@@ -552,6 +552,8 @@ def _saved(node: Op, mode: str) -> list:
             f"forward-mode pass through '{node.name}': its saved values were freed by a backward "
             "pass; run the backward with retain_graph=True"
         )
+    if mode == "array" and _last_write[0] <= node._seq:
+        return list(node.saved)  # nothing was written in place since recording (like backward)
     saved = []
     for x, version in zip(node.saved_values, node.saved_versions):
         if version >= 0:

@@ -5,7 +5,9 @@ and that group's options (``lr``, ``weight_decay``, ...); options missing from a
 group take the optimizer's defaults. ``state`` maps each parameter to a dict of
 its buffers (NumPy arrays of the parameter's shape and dtype, plus an integer
 ``'step'`` where the algorithm counts steps). Subclasses implement one method,
-``_update``, that changes one parameter's data in place from its gradient.
+``_update``, that changes one parameter's data in place from its gradient; the
+built-in ones run their elementwise arithmetic over :func:`blocks` of the parameter,
+gradient and state arrays, so a multi-pass update finds its temporaries in cache.
 
 Updates run on the NumPy arrays directly and never record a graph. Each update
 bumps the parameter's version counter, so a graph that saved the old value and is
