@@ -222,7 +222,7 @@ def test_every_core_op_has_a_native_jvp_rule():
     assert missing_core == []
     missing = {c.__name__ for c in classes if getattr(c, "jvp", None) is None}
     assert missing <= DERIVED_JVP, missing - DERIVED_JVP
-    for name in ["Reshape", "Transpose", "BroadcastTo", "SumTo", "Cast", "Clone", "_Gather", "_ScatterAdd"]:
+    for name in ["Reshape", "Transpose", "BroadcastTo", "SumTo", "Cast", "Clone", "GetItem", "IndexAdd"]:
         assert name in _ops_with_rules()
     for name in ["Sum", "Mean", "Var", "Std", "Prod", "Max", "Min", "LogSumExp", "Softmax", "Cumsum"]:
         assert name in _ops_with_rules() or any(
@@ -289,7 +289,29 @@ def test_native_rules_of_inner_and_adjoint_nodes():
             if n is not None and getattr(n, "_is_node", False):
                 names.add(n.name)
                 stack.extend(n.parents)
-    assert {"conv_transpose2d", "conv2d_weight_grad", "scatter_add"} <= names
+    assert {"conv_transpose2d", "conv2d_weight_grad", "max_pool2d_backward"} <= names
+
+
+def test_native_rules_of_the_gather_users():
+    """repeat, reflect pad and overlapping max-pooling gather with GetItem: their nodes and
+    the scatter-adds in their gradients' graphs have native tangents equal to the derived ones."""
+    r = rng(13)
+    x = ac.tensor(r.standard_normal((1, 2, 6, 5)), requires_grad=True)
+
+    def loss(t):
+        y = ac.max_pool2d(ac.pad(t, ((0, 0), (0, 0), (2, 1), (1, 2)), mode="reflect"), 3, 2, 1)
+        return (ac.repeat(y, [2, 0, 1, 3], axis=-1) ** 2).sum()
+
+    (gx,) = ac.grad(loss, argnums=(0,))(x)
+    assert _check_every_node(gx) >= 6
+    names = set()
+    stack = [gx.grad_fn]
+    while stack:
+        n = stack.pop()
+        if n is not None and getattr(n, "_is_node", False):
+            names.add(n.name)
+            stack.extend(n.parents)
+    assert {"pad", "max_pool2d", "repeat", "pad_backward", "max_pool2d_backward", "repeat_backward"} <= names
 
 
 def test_forward_over_reverse_through_conv_matches_finite_differences():

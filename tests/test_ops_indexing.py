@@ -13,7 +13,16 @@ from hypothesis import strategies as st
 
 import autograd_core as ac
 from autograd_core.errors import DTypeError, GraphError, InplaceError, ShapeError
-from autograd_core.ops.indexing import GetItem, IndexAdd, ZeroAt, _scatter_add, normalize_index
+from autograd_core.ops.indexing import (
+    _LOOP_RUN,
+    _LOOP_SLICE,
+    GetItem,
+    IndexAdd,
+    ZeroAt,
+    _scatter_add,
+    flat_index,
+    normalize_index,
+)
 from autograd_core.testing import gradcheck, gradgradcheck
 from autograd_core.testing import strategies as S
 from autograd_core.testing.gradcheck import vjp_of
@@ -166,6 +175,126 @@ def test_lone_integer_array_paths(k, axis):
     expect = np.zeros(shape)
     np.add.at(expect, norm, g)
     np.testing.assert_allclose(_scatter_add(g, shape, norm, plan), expect, atol=1e-12)
+
+
+# One shape per way a scatter along an axis is summed: (shape, axis, k).
+AXIS_PATHS = [
+    ((50,), 0, 120),  # a 1-D target: np.add.at (NumPy's flat fast path)
+    ((4, 7, 160), 1, 9),  # slices of 640 elements in runs of 160: one slice add per index entry
+    ((64, 7, 1), 1, 30),  # runs of 1 element, k * 4 >= n: np.bincount over linear positions
+    ((3, 40, 2), 1, 5),  # a few indices into a long axis: np.add.at
+]
+
+
+@pytest.mark.parametrize("shape,axis,k", AXIS_PATHS)
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_scatter_along_an_axis_every_path_matches_add_at(shape, axis, k, dtype):
+    assert 4 * 160 >= _LOOP_SLICE and 160 >= _LOOP_RUN > 1  # the second row takes the loop
+    assert 64 < _LOOP_SLICE  # ... and the third does not
+    rng = np.random.default_rng(3)
+    n = shape[axis]
+    idx = rng.integers(-n, n, size=k)  # repeats and negative indices
+    norm, plan = normalize_index((slice(None),) * axis + (idx,))
+    assert plan.axis == axis and not plan.unique
+    g = rng.standard_normal(np.empty(shape)[norm].shape).astype(dtype)
+    expect = np.zeros(shape, dtype)
+    np.add.at(expect, norm, g)
+    got = _scatter_add(g, shape, norm, plan)
+    assert got.dtype == dtype and got.shape == shape
+    np.testing.assert_allclose(got, expect, rtol=1e-6 if dtype == np.float32 else 1e-12, atol=1e-5)
+
+
+@settings(max_examples=30)
+@given(st.data())
+def test_scatter_along_an_axis_matches_add_at(data):
+    """Drawn shapes (long and short runs), axes and index arrays (repeats, negatives, 2-D)."""
+    shape = tuple(data.draw(st.lists(st.sampled_from([1, 2, 5, 9, 70]), min_size=1, max_size=3)))
+    axis = data.draw(st.integers(0, len(shape) - 1))
+    n = shape[axis]
+    idx = np.array(data.draw(st.lists(st.integers(-n, n - 1), max_size=40)), dtype=np.intp)
+    if idx.size % 2 == 0 and data.draw(st.booleans()):
+        idx = idx.reshape(2, -1)
+    norm, plan = normalize_index((slice(None),) * axis + (idx,))
+    g = np.random.default_rng(idx.size).standard_normal(np.empty(shape)[norm].shape)
+    expect = np.zeros(shape)
+    np.add.at(expect, norm, g)
+    np.testing.assert_allclose(_scatter_add(g, shape, norm, plan), expect, atol=1e-12)
+
+
+def test_flat_index_gathers_flat_positions_and_scatters_back():
+    rng = np.random.default_rng(4)
+    x = ac.tensor(rng.standard_normal((3, 4, 5)), requires_grad=True)
+    pos = rng.integers(0, 60, size=(2, 40))  # repeats certain
+    idx, plan = flat_index(pos)
+    y = GetItem.apply(x, index=idx, plan=plan)
+    np.testing.assert_array_equal(y.data, x.data.reshape(-1)[pos])
+    g = rng.standard_normal(pos.shape)
+    y.backward(g)
+    expect = np.zeros(60)
+    np.add.at(expect, pos.ravel(), g.ravel())
+    np.testing.assert_allclose(x.grad.data, expect.reshape(3, 4, 5), atol=1e-12)
+    # a non-contiguous input is read in its logical (C) order
+    xt = x.data.transpose(2, 0, 1)
+    np.testing.assert_array_equal(GetItem.fn(xt, index=idx, plan=plan), xt.reshape(-1)[pos])
+    f = lambda t: GetItem.apply(t, index=idx, plan=plan) ** 2
+    gradcheck(f, [x])
+    gradgradcheck(f, [x])
+
+
+def test_flat_index_unique_positions_scatter_by_assignment():
+    rng = np.random.default_rng(5)
+    pos = rng.permutation(60)[:20].reshape(4, 5)
+    idx, plan = flat_index(pos, unique=True)
+    assert plan.unique and plan.flat
+    g = rng.standard_normal(pos.shape).astype(np.float32)
+    expect = np.zeros(60, np.float32)
+    expect[pos.ravel()] = g.ravel()
+    got = _scatter_add(g, (3, 4, 5), idx, plan)
+    assert got.dtype == np.float32
+    np.testing.assert_array_equal(got, expect.reshape(3, 4, 5))
+    x = ac.tensor(rng.standard_normal((3, 4, 5)), requires_grad=True)
+    f = lambda t: GetItem.apply(t, index=idx, plan=plan) ** 2
+    gradcheck(f, [x])
+    gradgradcheck(f, [x])
+    gv = ac.tensor(rng.standard_normal(pos.shape), requires_grad=True)
+    scatter = lambda t: IndexAdd.apply(t, shape=(3, 4, 5), index=idx, plan=plan)
+    gradcheck(scatter, [gv])
+    gradgradcheck(lambda t: scatter(t) * scatter(t), [gv])
+
+
+def _node_names(t):
+    names, stack = set(), [t.grad_fn]
+    while stack:
+        n = stack.pop()
+        if n is not None and getattr(n, "_is_node", False):
+            names.add(n.name)
+            stack.extend(n.parents)
+    return names
+
+
+@pytest.mark.parametrize("flat", [False, True])
+def test_opname_names_the_gather_its_scatter_and_their_tangents(flat):
+    rng = np.random.default_rng(6)
+    x = ac.tensor(rng.standard_normal((3, 4)), requires_grad=True)
+    pos = np.array([0, 2, 2, 1])
+    idx, plan = flat_index(pos) if flat else normalize_index(pos)
+    y = GetItem.apply(x, index=idx, plan=plan)
+    assert y.grad_fn.name == "getitem"
+    pick = lambda t: GetItem.apply(t, index=idx, plan=plan, opname="pick")
+    assert pick(x).grad_fn.name == "pick"
+    (gx,) = ac.grad(lambda t: (pick(t) ** 2).sum(), argnums=(0,))(x)
+    assert "pick_backward" in _node_names(gx)  # the scatter-add, recorded under create_graph
+    (gd,) = ac.grad(lambda t: (GetItem.apply(t, index=idx, plan=plan) ** 2).sum(), argnums=(0,))(x)
+    assert "index_add" in _node_names(gd)
+    np.testing.assert_allclose(gx.data, gd.data)
+    # forward mode: the gather's tangent is the gathered tangent; the scatter's, the scattered
+    v = rng.standard_normal((3, 4))
+    _, t = ac.jvp(pick, (x,), (v,))
+    np.testing.assert_array_equal(t.data, v.reshape(-1)[pos] if flat else v[pos])
+    w = rng.standard_normal(y.shape)
+    scatter = lambda u: IndexAdd.apply(u, shape=(3, 4), index=idx, plan=plan, opname="pick")
+    _, t = ac.jvp(scatter, (ac.tensor(w),), (w,))
+    np.testing.assert_allclose(t.data, _scatter_add(w, (3, 4), idx, plan))
 
 
 def test_plans():

@@ -8,9 +8,10 @@ again one of them:
 * ``conv_weight_grad(x, g)`` — its adjoint in ``w``, the weight gradient.
 
 conv2d' = (conv_transpose, conv_weight_grad); conv_transpose' = (conv2d, conv_weight_grad);
-conv_weight_grad' = (conv_transpose, conv2d). Max pooling is a gather of each window's
-first maximum (backward: a scatter-add, whose backward is the gather again); average
-pooling is a depthwise convolution with a constant kernel.
+conv_weight_grad' = (conv_transpose, conv2d). Max pooling is indexing's gather
+(``GetItem``, flat positions) of each window's first maximum (backward: its scatter-add
+``IndexAdd``, whose backward is the gather again); average pooling is a depthwise
+convolution with a constant kernel.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from ..function import Op
 from ..tensor import Tensor, as_operand
 from ._registry import public
 from .arithmetic import tangent_sum
+from .indexing import GetItem, flat_index
 
 
 class Geometry(NamedTuple):
@@ -321,52 +323,6 @@ def _single(v) -> int:
 # ---- pooling -----------------------------------------------------------------------------
 
 
-class GatherFlat(Op):
-    """``x.reshape(-1)[index]``; backward scatters (and sums repeated indices).
-
-    ``unique=True`` promises that no index repeats (non-overlapping pooling windows),
-    so the backward scatter can be a plain assignment instead of a sum.
-    """
-
-    name = "gather"
-
-    def forward(self, x, index, unique=False):
-        self.ctx = (x.shape, index, unique)
-        return x.reshape(-1)[index]
-
-    def backward(self, grad):
-        shape, index, unique = self.ctx
-        return ScatterFlat.fn(grad, index=index, shape=shape, unique=unique)
-
-    def jvp(self, t):
-        _, index, unique = self.ctx
-        return GatherFlat.fn(t, index=index, unique=unique)
-
-
-class ScatterFlat(Op):
-    """Sum ``grad`` into zeros of ``shape`` at flat positions ``index``; backward gathers."""
-
-    name = "scatter_add"
-
-    def forward(self, grad, index, shape, unique=False):
-        self.ctx = (index, unique)
-        if unique:  # every position written at most once: an assignment is the sum
-            flat = np.zeros(int(np.prod(shape)), dtype=grad.dtype)
-            flat[index.reshape(-1)] = grad.reshape(-1)
-            return flat.reshape(shape)
-        size = int(np.prod(shape))
-        flat = np.bincount(index.reshape(-1), weights=grad.reshape(-1), minlength=size)
-        return flat.astype(grad.dtype, copy=False).reshape(shape)
-
-    def backward(self, v):
-        index, unique = self.ctx
-        return GatherFlat.fn(v, index=index, unique=unique)
-
-    def jvp(self, t):
-        index, unique = self.ctx
-        return ScatterFlat.fn(t, index=index, shape=self.out_shape, unique=unique)
-
-
 @public()
 def max_pool2d(x, kernel_size, stride=None, padding=0, dilation=1, ceil_mode: bool = False):
     """Max over each window of ``x`` (N, C, H, W); the gradient goes to the first maximum.
@@ -394,7 +350,8 @@ def max_pool2d(x, kernel_size, stride=None, padding=0, dilation=1, ceil_mode: bo
     index = _max_index(x.data if isinstance(x, Tensor) else np.asarray(x), kh, kw, geo)
     # windows that do not overlap pick distinct elements: the backward is an assignment
     unique = stride[0] >= eff[0] and stride[1] >= eff[1]
-    return GatherFlat.apply(x, index=index, unique=unique)
+    idx, plan = flat_index(index, unique)
+    return GetItem.apply(x, index=idx, plan=plan, opname="max_pool2d")
 
 
 def _max_index(x: np.ndarray, kh: int, kw: int, geo: Geometry) -> np.ndarray:

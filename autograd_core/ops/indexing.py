@@ -6,6 +6,11 @@ Three primitives, each the adjoint of another, so derivatives of any order exist
 * ``IndexAdd``  y = zeros(shape); y[index] += g  vjp: gather grad[index]
 * ``ZeroAt``    y = copy of g with y[index] = 0  vjp: itself (a projection)
 
+``GetItem``/``IndexAdd`` are the library's one gather / scatter-add pair: other ops
+that copy elements by index use them too (``repeat`` and the non-constant ``pad``
+modes gather along an axis, ``max_pool2d`` gathers flat positions, see
+:func:`flat_index`), passing ``opname`` so that their nodes keep their own names.
+
 ``SetItem`` writes in place; its vjp is ``ZeroAt`` for the overwritten tensor and
 ``GetItem`` for the value. Indices follow NumPy exactly (ints, slices, ``None``,
 ``...``, boolean masks, integer arrays). A basic index (no arrays) gives a NumPy view,
@@ -14,6 +19,7 @@ recorded as such so the version counter of the base covers it.
 
 from __future__ import annotations
 
+import math
 import operator
 from typing import Any
 
@@ -33,18 +39,23 @@ class _Plan:
     """What an index is, computed once per index and reused by every rule.
 
     ``basic``: no arrays, so ``x[index]`` is a view and positions never repeat.
-    ``unique``: positions cannot repeat (basic, or boolean masks only).
+    ``unique``: positions cannot repeat (basic, or boolean masks only, or promised by
+    the caller of :func:`flat_index`).
     ``axis``: for a lone integer array among full slices, the axis it indexes
-    (the common ``x[idx]`` / ``take`` case, scattered with ``np.bincount``); else None.
+    (the common ``x[idx]`` / ``take`` case, scattered along that axis); else None.
+    ``flat``: the index is ``(positions,)`` into ``x.reshape(-1)`` (see :func:`flat_index`).
     """
 
-    __slots__ = ("basic", "unique", "axis", "array")
+    __slots__ = ("basic", "unique", "axis", "array", "flat")
 
-    def __init__(self, basic: bool, unique: bool, axis: int | None = None, array=None) -> None:
+    def __init__(
+        self, basic: bool, unique: bool, axis: int | None = None, array=None, flat: bool = False
+    ) -> None:
         self.basic = basic
         self.unique = unique
         self.axis = axis
         self.array = array
+        self.flat = flat
 
 
 _BASIC = _Plan(True, True)
@@ -135,50 +146,105 @@ def normalize_index(index: Any, opname: str = "getitem") -> tuple[tuple, _Plan]:
     return tuple(items), _Plan(False, False, axis, array)
 
 
+def flat_index(positions: np.ndarray, unique: bool = False) -> tuple[tuple, _Plan]:
+    """Index and plan that gather ``x.reshape(-1)[positions]`` with :class:`GetItem`.
+
+    ``positions`` are non-negative flat (C-order) positions, in range; the result has
+    their shape. ``unique=True`` promises that no position repeats (e.g. non-overlapping
+    pooling windows), so the scatter-add of the gradient is a plain assignment.
+    """
+    positions = np.asarray(positions)
+    return (positions,), _Plan(False, unique, 0, positions, flat=True)
+
+
+# A scatter along one axis loops over the index entries (one slice add each) when a
+# slice holds at least this many elements, in contiguous runs of at least _LOOP_RUN.
+_LOOP_SLICE, _LOOP_RUN = 512, 8
+
+
+def _scatter_add_axis(g: np.ndarray, shape: tuple, axis: int, idx: np.ndarray) -> np.ndarray:
+    """``zeros(shape)`` with ``g`` added at the 1-D integer ``idx`` along ``axis``.
+
+    ``g`` has ``idx.size`` entries along ``axis``. The fastest of four ways, by shape
+    (each measured on NumPy 2.x): a 1-D target uses ``np.add.at`` (NumPy's fast path for
+    one flat index); large slices are added one index entry at a time (a loop over the
+    index, never over elements); a gradient not much smaller than the target is summed
+    with ``np.bincount`` over linear positions; what is left uses ``np.add.at``.
+    """
+    n = shape[axis]
+    pre = math.prod(shape[:axis])
+    post = math.prod(shape[axis + 1 :])
+    k = idx.size
+    if pre == 1 and post == 1:
+        out = np.zeros(n, g.dtype)
+        np.add.at(out, idx, g.reshape(-1))
+        return out.reshape(shape)
+    g3 = g.reshape(pre, k, post)
+    if pre * post >= _LOOP_SLICE and post >= _LOOP_RUN:
+        out = np.zeros((pre, n, post), g.dtype)
+        for j, i in enumerate(idx.tolist()):
+            out[:, i] += g3[:, j]
+        return out.reshape(shape)
+    if k * 4 >= n:
+        if k and idx.min() < 0:
+            idx = np.where(idx < 0, idx + n, idx)
+        lin = np.arange(pre)[:, None] * n + idx  # (pre, k)
+        if post != 1:
+            lin = lin[:, :, None] * post + np.arange(post)
+        out = np.bincount(lin.reshape(-1), weights=g3.reshape(-1), minlength=pre * n * post)
+        return out.reshape(shape).astype(g.dtype, copy=False)
+    out = np.zeros((pre, n, post), g.dtype)
+    np.add.at(out, (_FULL, idx), g3)
+    return out.reshape(shape)
+
+
 def _scatter_add(g, shape: tuple, index: tuple, plan: _Plan) -> np.ndarray:
     """``zeros(shape)`` with ``g`` added at ``index``; repeated positions accumulate."""
     g = np.asarray(g)
+    if plan.flat:
+        size = math.prod(shape)
+        if plan.unique:  # every position written at most once: an assignment is the sum
+            out = np.zeros(size, g.dtype)
+            out[plan.array.reshape(-1)] = g.reshape(-1)
+            return out.reshape(shape)
+        return _scatter_add_axis(g, (size,), 0, plan.array.reshape(-1)).reshape(shape)
     if plan.unique:
         out = np.zeros(shape, g.dtype)
         out[index] = g
         return out
     if plan.axis is not None:
-        ndim = len(shape)
-        axis = plan.axis % ndim
-        n = shape[axis]
-        idx = plan.array.ravel()
-        # bincount is fastest when the gradient is not much smaller than the input
-        if idx.size * 4 >= n:
-            idx = np.where(idx < 0, idx + n, idx)
-            pre = int(np.prod(shape[:axis]))
-            post = int(np.prod(shape[axis + 1 :]))
-            lin = np.arange(pre)[:, None] * n + idx  # (pre, k)
-            lin = (lin[:, :, None] * post + np.arange(post)).ravel()
-            out = np.bincount(lin, weights=g.ravel(), minlength=pre * n * post)
-            return out.reshape(shape).astype(g.dtype, copy=False)
+        return _scatter_add_axis(g, shape, plan.axis % len(shape), plan.array.reshape(-1))
     out = np.zeros(shape, g.dtype)
     np.add.at(out, index, g)
     return out
 
 
 class GetItem(Op):
-    """``x[index]``: a view for basic indices, a copy (gather) for advanced ones."""
+    """``x[index]``: a view for basic indices, a copy (gather) for advanced ones.
+
+    ``opname`` names the node for ops built on this gather (``repeat``, ``pad``,
+    ``max_pool2d``); its scatter-add then shows as ``<opname>_backward``.
+    """
 
     name = "getitem"
 
-    def forward(self, x, index, plan):
+    def forward(self, x, index, plan, opname=None):
+        self.ctx = (x.shape, index, plan, opname)
+        if opname is not None:
+            self.name = opname
         if plan.basic:
             self.is_view = True
-        self.ctx = (x.shape, index, plan)
+        elif plan.flat:
+            return np.take(x, plan.array)  # of the flattened x
         return x[index]
 
     def backward(self, grad):
-        shape, index, plan = self.ctx
-        return IndexAdd.fn(grad, shape=shape, index=index, plan=plan)
+        shape, index, plan, opname = self.ctx
+        return IndexAdd.fn(grad, shape=shape, index=index, plan=plan, opname=opname)
 
     def jvp(self, t):
-        _, index, plan = self.ctx
-        return GetItem.fn(t, index=index, plan=plan)
+        _, index, plan, opname = self.ctx
+        return GetItem.fn(t, index=index, plan=plan, opname=opname)
 
 
 class IndexAdd(Op):
@@ -186,17 +252,19 @@ class IndexAdd(Op):
 
     name = "index_add"
 
-    def forward(self, g, shape, index, plan):
-        self.ctx = (index, plan)
+    def forward(self, g, shape, index, plan, opname=None):
+        self.ctx = (index, plan, opname)
+        if opname is not None:
+            self.name = f"{opname}_backward"
         return _scatter_add(g, shape, index, plan)
 
     def backward(self, grad):
-        index, plan = self.ctx
-        return GetItem.fn(grad, index=index, plan=plan)
+        index, plan, opname = self.ctx
+        return GetItem.fn(grad, index=index, plan=plan, opname=opname)
 
     def jvp(self, t):
-        index, plan = self.ctx
-        return IndexAdd.fn(t, shape=self.out_shape, index=index, plan=plan)
+        index, plan, opname = self.ctx
+        return IndexAdd.fn(t, shape=self.out_shape, index=index, plan=plan, opname=opname)
 
 
 class ZeroAt(Op):

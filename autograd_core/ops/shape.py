@@ -4,7 +4,7 @@ Reshape-like ops (reshape, flatten, squeeze, expand_dims) share one primitive, a
 transpose-like ops (transpose, swapaxes, moveaxis, .T) share another, so each
 derivative is written once. Copies that read each output element from one input
 element (repeat with per-element counts, the non-constant pad modes) are gathers
-along an axis, whose adjoint is a scatter-add.
+along an axis: indexing's ``GetItem``, whose adjoint is its scatter-add ``IndexAdd``.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from ..errors import ShapeError
 from ..function import Op
 from ..tensor import Tensor, _make, as_operand, as_tensor
 from ._registry import public
+from .indexing import GetItem, normalize_index
 
 
 def _axis(axis: int, ndim: int, opname: str) -> int:
@@ -270,10 +271,10 @@ def clone(x):
 
 # ---- tile, repeat, pad, flip, roll, tril/triu ------------------------------------------
 #
-# Copies that gather along one axis share one pair of mutually adjoint primitives:
-# ``_Gather`` (``np.take`` with a 1-D index vector) and ``_ScatterAdd`` (its adjoint,
-# which adds each gradient element back to the position it was read from, so repeated
-# indices accumulate). Each one's derivative is the other, so every order works.
+# Copies that gather along one axis (repeat with per-element counts, the non-constant
+# pad modes) are indexing's gather ``GetItem`` with a lone index array, whose adjoint
+# ``IndexAdd`` adds each gradient element back to the position it was read from, so
+# repeated indices accumulate. Each one's derivative is the other, so every order works.
 
 
 def _operand(x):
@@ -281,49 +282,10 @@ def _operand(x):
     return x if isinstance(x, (Tensor, np.ndarray)) else as_tensor(x)
 
 
-def _scatter_add(x, index, axis, size):
-    moved = np.moveaxis(x, axis, 0)
-    out = np.zeros((size,) + moved.shape[1:], dtype=x.dtype)
-    np.add.at(out, index, moved)
-    return np.moveaxis(out, 0, axis)
-
-
-class _Gather(Op):
-    """``np.take(x, index, axis)`` for a 1-D integer ``index``; adjoint of scatter-add."""
-
-    name = "gather"
-
-    def forward(self, x, index, axis, opname="gather"):
-        self.name = opname
-        self.ctx = (x.shape[axis], index, axis, opname)
-        return np.take(x, index, axis=axis)
-
-    def backward(self, grad):
-        size, index, axis, opname = self.ctx
-        return _ScatterAdd.fn(grad, index=index, axis=axis, size=size, opname=opname)
-
-    def jvp(self, t):
-        _, index, axis, opname = self.ctx
-        return _Gather.fn(t, index=index, axis=axis, opname=opname)
-
-
-class _ScatterAdd(Op):
-    """Zeros of length ``size`` along ``axis`` with ``x`` added at ``index`` (repeats add up)."""
-
-    name = "scatter_add"
-
-    def forward(self, x, index, axis, size, opname="gather"):
-        self.name = f"{opname}_backward"
-        self.ctx = (index, axis, opname)
-        return _scatter_add(x, index, axis, size)
-
-    def backward(self, grad):
-        index, axis, opname = self.ctx
-        return _Gather.fn(grad, index=index, axis=axis, opname=opname)
-
-    def jvp(self, t):
-        index, axis, opname = self.ctx
-        return _ScatterAdd.fn(t, index=index, axis=axis, size=self.out_shape[axis], opname=opname)
+def _gather(x, index: np.ndarray, axis: int, opname: str) -> Tensor:
+    """``np.take(x, index, axis)`` for a 1-D integer ``index``, as a node named ``opname``."""
+    idx, plan = normalize_index((slice(None),) * axis + (index,), opname)
+    return GetItem.apply(x, index=idx, plan=plan, opname=opname)
 
 
 def _interleaved(outer, inner):
@@ -426,7 +388,7 @@ def repeat(x, repeats, axis: int | None = None) -> Tensor:
             f"repeat: repeats has {counts.size} entries but axis {axis} of shape {np.shape(x)} has size {n}"
         )
     index = np.repeat(np.arange(n), counts)
-    return _Gather.apply(x, index=index, axis=axis, opname="repeat")
+    return _gather(x, index, axis, "repeat")
 
 
 class PadConstant(Op):
@@ -515,7 +477,7 @@ def pad(x, pad_width, mode: str = "constant", constant_values=0) -> Tensor:
                 raise ShapeError(
                     f"pad: cannot pad axis {axis} of shape {shape} in mode {mode!r}: {exc}"
                 ) from None
-            out = _Gather.apply(out, index=index, axis=axis, opname="pad")
+            out = _gather(out, index, axis, "pad")
     return out
 
 

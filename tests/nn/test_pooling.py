@@ -103,6 +103,15 @@ def test_max_pool2d_gradcheck_and_gradgradcheck():
     assert gradgradcheck(lambda x: F.max_pool2d(x, 2), [x])
 
 
+@pytest.mark.parametrize("k,s", [(2, None), (3, 2)])  # windows apart (unique positions), overlapping
+def test_max_pool2d_is_a_named_gather_with_a_scatter_add_backward(k, s):
+    x = ac.tensor(np.random.default_rng(2).normal(size=(2, 3, 6, 6)), requires_grad=True)
+    y = F.max_pool2d(x, k, s)
+    assert y.grad_fn.name == "max_pool2d"
+    (gx,) = ac.grad(lambda t: (F.max_pool2d(t, k, s) ** 2).sum(), argnums=(0,))(x)
+    assert gx.grad_fn.name == "max_pool2d_backward"
+
+
 @pytest.mark.parametrize(
     "k,s,p,cip,div",
     [
