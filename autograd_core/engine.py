@@ -152,6 +152,9 @@ def _execute(roots, seeds, retain_graph, create_graph, inputs):
             heappush(heap, (-r._seq, r))
     handed = {id(s) for s in seeds}  # caller-owned arrays: a leaf's .grad gets a copy
     leaf_grads: dict = {}  # leaf Tensor -> gradient summed so far
+    # Pending sums that only this pass holds (id -> array), so further gradients are
+    # added into them in place; an array leaves it when it is handed to a rule.
+    owned: dict = {}
     anomaly = anomaly_state["enabled"]
     last_write = _last_write
     # Everything but a plain backward() (Tensor gradients, pruning, NaN checks) goes
@@ -182,6 +185,8 @@ def _execute(roots, seeds, retain_graph, create_graph, inputs):
     while heap:
         node = heappop(heap)[1]
         g = grads.pop(node)
+        if owned:
+            owned.pop(id(g), None)
         while node is not None:
             # -- run the node's rule on its (complete) gradient g
             if node_hooks_used[0] and node.pre_hooks is not None:
@@ -240,18 +245,20 @@ def _execute(roots, seeds, retain_graph, create_graph, inputs):
                 if gs is None:
                     break
                 if isinstance(p, Tensor):  # a leaf
-                    _accumulate_leaf(leaf_grads, p, gs, node, create_graph, i)
+                    _accumulate_leaf(leaf_grads, p, gs, node, create_graph, i, owned)
                     break
                 if gs.__class__ is not _ndarray or gs.dtype is not p.out_dtype or gs.shape != p.out_shape:
                     gs = _fit(gs, p.out_shape, p.out_dtype, node, i, create_graph)
                 if grads:  # (empty all along a chain)
                     prev = grads.get(p)
                     if prev is not None:  # already pending: add to it
-                        grads[p] = prev + gs
+                        grads[p] = _add(prev, gs, node.grad_region, owned, create_graph)
                         break
                 if heap and -heap[0][0] > p._seq:
                     # a pending node recorded later may still send p gradient: queue p
                     grads[p] = gs
+                    if node.grad_region is not None and not create_graph:
+                        owned[id(gs)] = gs  # (a fresh array, zero outside the region)
                     heappush(heap, (-p._seq, p))
                     break
                 node, g = p, gs
@@ -276,16 +283,16 @@ def _execute(roots, seeds, retain_graph, create_graph, inputs):
                     ):
                         leaf_grads[p] = gi  # (the common case of _accumulate_leaf, inline)
                     else:
-                        _accumulate_leaf(leaf_grads, p, gi, node, create_graph, i)
+                        _accumulate_leaf(leaf_grads, p, gi, node, create_graph, i, owned)
                     continue
                 if gi.__class__ is not _ndarray or gi.dtype is not p.out_dtype or gi.shape != p.out_shape:
                     gi = _fit(gi, p.out_shape, p.out_dtype, node, i, create_graph)
                 if p is nxt:
-                    nxt_g = nxt_g + gi
+                    nxt_g = _add(nxt_g, gi, None, owned, create_graph)
                     continue
                 prev = grads.get(p)
                 if prev is not None:
-                    grads[p] = prev + gi
+                    grads[p] = _add(prev, gi, None, owned, create_graph)
                 elif nxt is None:
                     nxt, nxt_g = p, gi
                 else:
@@ -295,6 +302,8 @@ def _execute(roots, seeds, retain_graph, create_graph, inputs):
                 grads[nxt] = nxt_g
                 heappush(heap, (-nxt._seq, nxt))
                 nxt = None
+            elif owned and nxt is not None:
+                owned.pop(id(nxt_g), None)  # handed to nxt's rule next
             node, g = nxt, nxt_g
 
     if not select:
@@ -338,12 +347,46 @@ def _reaching(nodes, wanted_nodes, wanted_leaves) -> set:
     return reach
 
 
-def _accumulate_leaf(leaf_grads: dict, leaf: Tensor, gi, node, create_graph: bool, index: int = 0) -> None:
+def _accumulate_leaf(
+    leaf_grads: dict, leaf: Tensor, gi, node, create_graph: bool, index: int = 0, owned: dict | None = None
+) -> None:
     data = leaf.data
     if create_graph or gi.__class__ is not _ndarray or gi.dtype is not data.dtype or gi.shape != data.shape:
         gi = _fit(gi, data.shape, data.dtype, node, index, create_graph)
     prev = leaf_grads.get(leaf)
-    leaf_grads[leaf] = gi if prev is None else prev + gi
+    if prev is None:
+        leaf_grads[leaf] = gi
+        if owned is not None and node.grad_region is not None and not create_graph:
+            owned[id(gi)] = gi
+    elif owned is None:
+        leaf_grads[leaf] = prev + gi
+    else:
+        leaf_grads[leaf] = _add(prev, gi, node.grad_region, owned, create_graph)
+
+
+def _add(prev, g, region, owned: dict, create_graph: bool):
+    """``prev + g`` for a gradient sum, in place when the pass owns ``prev``.
+
+    ``region`` (an op's ``grad_region``) says that ``g`` is a fresh array that is zero
+    outside ``g[region]`` (the gradient of a basic-index view): then only that region is
+    added, so summing the gradients of a tensor's L slices costs the size of the tensor,
+    not L times it. Under ``create_graph`` the sum is a recorded op, never in place.
+    """
+    if create_graph:
+        return prev + g
+    if owned.get(id(prev)) is prev:
+        if region is None:
+            prev += g
+        else:
+            prev[region] += g[region]
+        return prev
+    if region is not None:  # g is ours: add prev into it
+        g += prev
+        owned[id(g)] = g
+        return g
+    total = prev + g
+    owned[id(total)] = total
+    return total
 
 
 def _fit(gi, shape, dtype, node, index, create_graph):

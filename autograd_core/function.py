@@ -112,6 +112,10 @@ class Op:
     pre_hooks = None
     retained = None
     forward_stack = None
+    #: for a one-input op whose input gradient is a fresh array that is zero outside
+    #: ``input[grad_region]`` (a basic-index view), that index: the engine then adds
+    #: only the region when it sums several gradients of the input (see engine._add)
+    grad_region = None
     _is_node = True  # distinguishes nodes from leaf Tensors in the engine's walk
 
     def __init_subclass__(cls, **kwargs) -> None:

@@ -234,6 +234,7 @@ class GetItem(Op):
             self.name = opname
         if plan.basic:
             self.is_view = True
+            self.grad_region = index  # the rule's IndexAdd writes g there into fresh zeros
         elif plan.flat:
             return np.take(x, plan.array)  # of the flattened x
         return x[index]
