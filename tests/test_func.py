@@ -192,8 +192,8 @@ def test_native_rules_equal_rules_derived_from_backward(spec):
 
 # Op classes that derive their tangent from backward (double-vjp), with the reason:
 # user-defined Functions and checkpoint segments have no rule to call (their forward
-# is user code), and the nn embedding gather/scatter pair lives outside autograd_core.ops.
-DERIVED_JVP = {"_FunctionNode", "_Checkpoint", "EmbeddingGather", "EmbeddingScatter"}
+# is user code).
+DERIVED_JVP = {"_FunctionNode", "_Checkpoint"}
 
 
 def _all_op_classes():

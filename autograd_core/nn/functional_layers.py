@@ -23,6 +23,7 @@ import autograd_core as ac
 from ..errors import DTypeError, ShapeError
 from ..function import Op
 from ..ops import conv as _conv
+from ..ops.indexing import GetItem, IndexAdd, normalize_index
 from ..random import get_rng
 from ..tensor import Tensor, as_tensor
 
@@ -403,35 +404,28 @@ def layer_norm(input, normalized_shape, weight=None, bias=None, eps: float = 1e-
 
 
 class EmbeddingGather(Op):
-    """``weight[index]`` (rows); backward scatters into zero rows, skipping ``padding_idx``."""
+    """``weight[index]`` (rows): the library's gather (:class:`~autograd_core.ops.indexing.GetItem`)
+    with one twist, PyTorch's ``padding_idx``: positions that look up that row send it no
+    gradient (and no tangent), whatever its value."""
 
     name = "embedding"
 
     def forward(self, weight, index, padding_idx):
-        self.ctx = (weight.shape[0], index, padding_idx)
+        rows, plan = normalize_index((index,), "embedding")
+        keep = None if padding_idx is None else (index != padding_idx)[..., None]
+        self.ctx = (weight.shape, rows, plan, keep)
         return weight[index]
 
     def backward(self, grad):
-        rows, index, padding_idx = self.ctx
-        if padding_idx is not None:
-            grad = grad * (index != padding_idx)[..., None]
-        return EmbeddingScatter.fn(grad, index=index, rows=rows)
+        shape, rows, plan, keep = self.ctx
+        if keep is not None:
+            grad = grad * keep
+        return IndexAdd.fn(grad, shape=shape, index=rows, plan=plan, opname="embedding")
 
-
-class EmbeddingScatter(Op):
-    """Sum the rows of ``grad`` (…, D) into a (rows, D) zero matrix at ``index``; backward gathers."""
-
-    name = "embedding_backward"
-
-    def forward(self, grad, index, rows):
-        self.ctx = index
-        d = grad.shape[-1]
-        out = np.zeros((rows, d), dtype=grad.dtype)
-        np.add.at(out, index.reshape(-1), grad.reshape(-1, d))
-        return out
-
-    def backward(self, v):
-        return EmbeddingGather.fn(v, index=self.ctx, padding_idx=None)
+    def jvp(self, t):
+        _, rows, plan, keep = self.ctx
+        out = GetItem.fn(t, index=rows, plan=plan, opname="embedding")
+        return out if keep is None else out * keep
 
 
 def _embedding(input, weight, padding_idx, layer):

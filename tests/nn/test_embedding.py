@@ -84,3 +84,23 @@ def test_embedding_errors():
         emb(ac.tensor([0.0, 1.0]))
     with pytest.raises(ValueError, match="padding_idx 4 must be within num_embeddings 4"):
         nn.Embedding(4, 2, padding_idx=4)
+
+
+def test_embedding_forward_mode_matches_the_lookup_and_masks_padding_positions():
+    rng = np.random.default_rng(3)
+    w = ac.tensor(rng.standard_normal((5, 3)))
+    t = ac.tensor(rng.standard_normal((5, 3)))
+    idx = np.array([[0, 3, 3], [4, 1, 0]])
+    _, tangent = ac.jvp(lambda a: F.embedding(idx, a), (w,), (t,))
+    np.testing.assert_array_equal(tangent.data, t.data[idx])  # the lookup is linear in w
+    _, tangent = ac.jvp(lambda a: F.embedding(idx, a, padding_idx=3), (w,), (t,))
+    np.testing.assert_array_equal(tangent.data, t.data[idx] * (idx != 3)[..., None])
+
+
+def test_embedding_nodes_and_their_gradient_graph_are_named_embedding():
+    w = ac.tensor(np.ones((4, 2)), requires_grad=True)
+    y = F.embedding(np.array([1, 1, 2]), w)
+    assert y.grad_fn.name == "embedding"
+    (y**2).sum().backward(create_graph=True)
+    assert w.grad.grad_fn.name == "embedding_backward"
+    np.testing.assert_array_equal(w.grad.data, [[0, 0], [4, 4], [2, 2], [0, 0]])
