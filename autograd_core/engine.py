@@ -197,7 +197,7 @@ def _execute(roots, seeds, retain_graph, create_graph, inputs):
                 saved = node.saved
                 if saved is None:
                     raise node.released_error()
-                if last_write[0] > node._seq and (saved or node.view_of is not None):
+                if last_write[0] > node._seq and saved:
                     node.check_versions()  # something was written in place since recording
                 # (unrolled: `backward(g, *saved)` would allocate a list and a tuple)
                 if not saved:

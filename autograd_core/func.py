@@ -582,12 +582,6 @@ def _saved(node: Op, mode: str) -> list:
         elif mode == "const":
             out = _make(out)
         saved.append(out)
-    if node.view_check is not None:
-        box, version = node.view_check
-        if box[0] != version:
-            raise InplaceError(
-                f"the tensor viewed by '{node.name}' was modified in place after the view was taken"
-            )
     return saved
 
 

@@ -49,6 +49,7 @@ from __future__ import annotations
 
 import os
 import traceback
+import weakref
 
 import numpy as np
 
@@ -105,7 +106,6 @@ class Op:
     #: values), then the output array; ``None`` once released. Only arrays are kept, not
     #: Tensors, so a recorded graph holds no Tensor objects.
     saved: tuple | None = ()
-    view_of = None  # for view ops: the viewed array (checked like a saved one)
     #: the inputs as given, kept only when a saved input is a Tensor that needs no grad,
     #: so that ``saved_values`` can show it (graph drawings name such constants)
     saved_inputs: tuple = ()
@@ -277,7 +277,6 @@ class Op:
         result._grad_fn = node
         result._rg = True
         if node.is_view:
-            node.view_of = ad
             _mark_view(result, a)
         if anomaly_state["enabled"]:
             node.forward_stack = _creation_stack()
@@ -325,7 +324,6 @@ class Op:
             if constant and any(isinstance(inputs[i], Tensor) and parents[i] is None for i in si):
                 self.saved_inputs = inputs  # a constant Tensor: keep it for graph tools
         if self.is_view and inputs:
-            self.view_of = arrays[0]
             _mark_view(result, inputs[0])
         if anomaly_state["enabled"]:
             self.forward_stack = _creation_stack()
@@ -355,12 +353,6 @@ class Op:
                 f"the output of '{self.name}' (shape {self.out_shape}, dtype {self.out_dtype}) "
                 f"was modified by an in-place operation after '{self.name}' saved it for its "
                 "gradient; clone() it before modifying"
-            )
-        if modified_since(self.view_of, epoch):
-            raise InplaceError(
-                f"the tensor viewed by '{self.name}' was modified in place after the view was "
-                "taken, so gradients through the view would be wrong; clone() the tensor "
-                "before taking the view or before modifying it"
             )
 
     def released_error(self) -> GraphError:
@@ -456,12 +448,6 @@ class Op:
         out = self.out_data
         return 0 if out is None else self._version_of(out)
 
-    @property
-    def view_check(self):
-        if self.view_of is None or not isinstance(self.view_of, _ndarray):
-            return None
-        return version_box(self.view_of), self._version_of(self.view_of)
-
     def _version_of(self, array) -> int:
         # the current count, or (when written since saving) one that cannot match it
         count = version_box(array)[0]
@@ -502,9 +488,60 @@ def _connected(array, parent) -> Tensor:
 
 
 def _mark_view(view: Tensor, base) -> None:
-    """Remember which tensor a view's memory belongs to (in-place rules for views)."""
+    """Remember which tensor a view's memory belongs to (in-place rules for views), and
+    register a recorded view with it, so that rewriting its history in place can retire
+    the view's graph (:func:`retire_views`)."""
     if isinstance(base, Tensor):
-        view._base = base._base if base._base is not None else base
+        root = base._base if base._base is not None else base
+        view._base = root
+        if view._rg:
+            views = root._views
+            if views is None:
+                views = root._views = []
+            elif len(views) >= 64 and len(views) & (len(views) - 1) == 0:
+                views[:] = [r for r in views if r() is not None]  # (views that died)
+            views.append(weakref.ref(view))
+
+
+class _StaleView(Op):
+    """Stands in for the graph of a view whose base was then modified in place (recorded).
+
+    The view's values now come from the modified base, which its recorded history does
+    not describe, so a gradient through a later use would be wrong: backward raises.
+    Uses of the view *before* the modification keep the view's own node and are fine.
+    """
+
+    name = "stale_view"
+
+    def backward(self, grad):
+        view_op, writer = self.ctx
+        raise InplaceError(
+            f"a view made by '{view_op}' was used after the tensor it views was modified in place "
+            f"by '{writer}'; its graph no longer matches its values. Take the view again after the "
+            "in-place change (or clone() the view before it)"
+        )
+
+    def jvp(self, t):
+        return self.backward(t)
+
+
+def retire_views(t: Tensor, writer: str) -> None:
+    """``t``'s history was just rewritten in place by ``writer``: later uses of its views
+    (taken before) get a node that raises at backward; earlier uses keep working."""
+    views = t._views
+    if not views:
+        return
+    t._views = None
+    for ref in views:
+        v = ref()
+        if v is None or v._grad_fn is None:
+            continue
+        stale = _StaleView()
+        stale.ctx = (v._grad_fn.name, writer)
+        stale._seq = next_tick()
+        stale.out_shape = v.data.shape
+        stale.out_dtype = v.data.dtype
+        v._grad_fn = stale
 
 
 def _unrecorded(node: Op, first, out) -> Tensor:

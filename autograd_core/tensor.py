@@ -34,6 +34,7 @@ class Tensor:
     _grad_fn = None  # the Op that produced this tensor; None for leaves
     _rg = False  # requires_grad
     _base: Tensor | None = None  # the tensor this one is a view of
+    _views: list | None = None  # weak references to recorded views of this tensor
     _hooks: list | None = None  # gradient hooks of a leaf
     _retain = False
     _is_node = False  # leaves end the engine's walk

@@ -366,6 +366,80 @@ def test_view_of_modified_base_raises_on_backward():
         _backward_ones(v)
 
 
+def test_view_used_before_its_base_is_rewritten_in_place_is_fine():
+    # h[1] = f(h[0]): the view h[0] is used before the write, so its graph is right
+    def f(x):
+        h = x * 2.0
+        h[1] = ac.tanh(h[0]) * 3.0 + 1.0
+        return h
+
+    x = ac.tensor(np.array([[0.1, -0.4], [3.0, 4.0]]), requires_grad=True)
+    _backward_ones(f(x))
+    row0 = 2.0 + 3.0 * (1 - np.tanh(2 * x.data[0]) ** 2) * 2.0
+    np.testing.assert_allclose(x.grad.data, [row0, [0.0, 0.0]], rtol=1e-12)  # row 1: overwritten
+    assert gradcheck(f, [x], check_forward_ad=True)
+
+
+def test_recurrence_filled_in_place_has_the_gradient_of_its_closed_form():
+    # an RNN-style loop writing each step into the tensor it reads from; each view is
+    # used before the write (saving a view of h for a later backward would still raise,
+    # as in PyTorch, because the write changes h's memory)
+    def f(x, w):
+        h = x * w
+        for t in range(1, h.shape[0]):
+            h[t] = ac.tanh(h[t - 1] + h[t])
+        return h
+
+    rng = np.random.default_rng(0)
+    x = ac.tensor(rng.standard_normal((5, 3)), requires_grad=True)
+    w = ac.tensor(rng.standard_normal(3), requires_grad=True)
+    h = f(x, w)
+    ref = x.data * w.data
+    for t in range(1, 5):
+        ref[t] = np.tanh(ref[t - 1] + ref[t])
+    np.testing.assert_allclose(h.data, ref, rtol=1e-12)
+    assert gradcheck(f, [x, w])
+    assert gradgradcheck(f, [x, w])
+
+
+def test_view_used_after_its_base_is_rewritten_in_place_raises_naming_both():
+    x = _x((2, 3))
+    h = x * 1.0
+    v = h[0]
+    early = v + 2.0  # before the write: keeps working (add saves nothing)
+    h[1] = h[1] * 5.0  # rewrites h's history in place
+    late = v + 2.0  # v's values come from the new h, its graph from the old one
+    _backward_ones(early)
+    np.testing.assert_array_equal(x.grad.data, [[1.0, 1.0, 1.0], [0.0, 0.0, 0.0]])
+    with pytest.raises(InplaceError, match="'getitem'.*'setitem'"):
+        _backward_ones(late)
+    w = x * 1.0
+    u = w.reshape(6)
+    w *= 3.0
+    with pytest.raises(InplaceError, match="'reshape'.*mul_"):
+        _backward_ones(u + 1.0)
+
+
+def test_views_of_a_parameter_survive_an_optimizer_step():
+    # no-grad writes (optimizer updates) do not rewrite history: the view's gradient
+    # (a scatter into the parameter's shape) does not depend on the values
+    w = ac.tensor(np.arange(6.0).reshape(2, 3), requires_grad=True)
+    row = w[1]
+    w.grad = ac.tensor(np.ones((2, 3)))
+    ac.optim.SGD([w], lr=0.5).step()
+    w.grad = None
+    (row * np.array([1.0, 2.0, 3.0])).sum().backward()
+    np.testing.assert_array_equal(w.grad.data, [[0, 0, 0], [1, 2, 3]])
+    np.testing.assert_array_equal(row.data, [2.5, 3.5, 4.5])  # the view sees the update
+
+
+def test_recorded_views_are_forgotten_when_they_die():
+    w = ac.tensor(np.ones((4, 4)), requires_grad=True)
+    for _ in range(5000):
+        w.T.sum()  # a recorded view, dropped at once
+    assert len(w._views) < 200
+
+
 def test_views_of_untracked_tensors_share_data():
     t = ac.zeros(4)
     v = t[1:3]
