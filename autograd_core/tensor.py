@@ -402,31 +402,23 @@ def _new_entry(root: np.ndarray, tick: int, box: list) -> list:
     return entry
 
 
-def _mark_written(root: np.ndarray) -> None:
+def _mark_written(*roots: np.ndarray) -> None:
+    """One write tick for all of ``roots`` (root arrays just modified in place)."""
     with _written_lock:
         tick = next_tick()
         _last_write[0] = tick
-        entry = _entry(root)
-        if entry is None:
-            _new_entry(root, tick, [1])
-        else:
-            entry[1] = tick
-            entry[2][0] += 1
-
-
-def bump_versions(ts: Iterable[Tensor]) -> None:
-    """``bump_version`` for several tensors at once (one lock, one tick): an optimizer step."""
-    with _written_lock:
-        tick = next_tick()
-        _last_write[0] = tick
-        for t in ts:
-            root = _root(t.data)
+        for root in roots:
             entry = _entry(root)
             if entry is None:
                 _new_entry(root, tick, [1])
             else:
                 entry[1] = tick
                 entry[2][0] += 1
+
+
+def bump_versions(ts: Iterable[Tensor]) -> None:
+    """``bump_version`` for several tensors at once (one lock, one tick): an optimizer step."""
+    _mark_written(*[_root(t.data) for t in ts])
 
 
 def bump_version(t: Tensor) -> None:

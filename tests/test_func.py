@@ -280,16 +280,20 @@ def test_native_rules_of_inner_and_adjoint_nodes():
         return (ac.max_pool2d(y, 2) ** 2).sum() + (ac.avg_pool2d(y, 2) ** 2).sum()
 
     gx, gw = ac.grad(loss, argnums=(0, 1))(xc, w)
-    names = set()
     for g in (gx, gw):
         _check_every_node(g)
-        stack = [g.grad_fn]
-        while stack:
-            n = stack.pop()
-            if n is not None and getattr(n, "_is_node", False):
-                names.add(n.name)
-                stack.extend(n.parents)
-    assert {"conv_transpose2d", "conv2d_weight_grad", "max_pool2d_backward"} <= names
+    assert {"conv_transpose2d", "conv2d_weight_grad", "max_pool2d_backward"} <= _node_names(gx, gw)
+
+
+def _node_names(*tensors) -> set:
+    """The names of every node in the graphs of ``tensors``."""
+    names, stack = set(), [t.grad_fn for t in tensors]
+    while stack:
+        n = stack.pop()
+        if n is not None and getattr(n, "_is_node", False):
+            names.add(n.name)
+            stack.extend(n.parents)
+    return names
 
 
 def test_native_rules_of_the_gather_users():
@@ -304,14 +308,8 @@ def test_native_rules_of_the_gather_users():
 
     (gx,) = ac.grad(loss, argnums=(0,))(x)
     assert _check_every_node(gx) >= 6
-    names = set()
-    stack = [gx.grad_fn]
-    while stack:
-        n = stack.pop()
-        if n is not None and getattr(n, "_is_node", False):
-            names.add(n.name)
-            stack.extend(n.parents)
-    assert {"pad", "max_pool2d", "repeat", "pad_backward", "max_pool2d_backward", "repeat_backward"} <= names
+    expected = {"pad", "max_pool2d", "repeat", "pad_backward", "max_pool2d_backward", "repeat_backward"}
+    assert expected <= _node_names(gx)
 
 
 def test_forward_over_reverse_through_conv_matches_finite_differences():
