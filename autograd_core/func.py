@@ -555,9 +555,11 @@ def _saved(node: Op, mode: str) -> list:
     if mode == "array" and _last_write[0] <= node._seq:
         return list(node.saved)  # nothing was written in place since recording (like backward)
     saved = []
-    for x, version in zip(node.saved_values, node.saved_versions):
+    saved_for, needs = node.saved_for, node.needs_grad
+    for k, (x, version) in enumerate(zip(node.saved_values, node.saved_versions)):
         if version >= 0:
-            if x._vbox[0] != version:
+            used = saved_for is None or any(needs[j] for j in saved_for[k])
+            if used and x._vbox[0] != version:
                 raise InplaceError(
                     f"one of the tensors needed by '{node.name}' for its derivative (shape {x.shape}, "
                     f"dtype {x.dtype}) was modified by an in-place operation after '{node.name}' "

@@ -112,6 +112,10 @@ class Op:
     pre_hooks = None
     retained = None
     forward_stack = None
+    #: optional, per saved input (in ``save_inputs`` order): the inputs whose gradients
+    #: use it (``Mul``: a for b's gradient, b for a's); the version check skips a saved
+    #: input that no needed gradient uses
+    saved_for: tuple | None = None
     #: for a one-input op whose input gradient is a fresh array that is zero outside
     #: ``input[grad_region]`` (a basic-index view), that index: the engine then adds
     #: only the region when it sums several gradients of the input (see engine._add)
@@ -332,15 +336,20 @@ class Op:
     # ---- used by the engine -------------------------------------------------------
 
     def check_versions(self) -> None:
-        """Raise if an array this node saved (or viewed) was modified in place since.
+        """Raise if an array this node saved, and will use, was modified in place since.
 
         The engine calls this only when some in-place write happened anywhere after the
-        node was recorded (see the clock in ``autograd_core.tensor``).
+        node was recorded (see the clock in ``autograd_core.tensor``). A saved input that
+        only the gradients of inputs needing none use (``saved_for``) is not checked:
+        ``x * 2.0`` keeps working after ``x`` changes, as in PyTorch.
         """
         epoch = self._seq
         saved = self.saved or ()
+        saved_for, needs = self.saved_for, self.needs_grad
         for k, i in enumerate(self.save_inputs):
             x = saved[k]
+            if saved_for is not None and not any(needs[j] for j in saved_for[k]):
+                continue
             if modified_since(x, epoch):
                 raise InplaceError(
                     f"one of the tensors needed by '{self.name}' for its gradient (input {i}, "

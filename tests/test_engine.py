@@ -658,6 +658,38 @@ def test_saved_non_leaf_input_modified_in_place_raises():
         y.backward(np.ones(2))
 
 
+def test_saved_inputs_that_no_needed_gradient_uses_are_not_checked():
+    # x * 2.0 saves x, but only the (unneeded) gradient of 2.0 would read it
+    x = leaf([1.0, 2.0])
+    h = x * 1.0
+    y = h * 2.0
+    q = h / ac.tensor([4.0, 8.0])  # likewise: ∂/∂h = g / b does not read h
+    h += 10.0
+    (y.sum() + q.sum()).backward()
+    np.testing.assert_allclose(x.grad.data, [2.25, 2.125])
+
+    def f(t):  # forward mode checks the same way
+        h = t * 1.0
+        y = h * 2.0
+        h += 10.0
+        return y
+
+    _, tangent = ac.jvp(f, (ac.tensor([1.0, 2.0]),), (ac.tensor([1.0, -1.0]),))
+    np.testing.assert_allclose(tangent.data, [2.0, -2.0])
+    # when the other factor needs a gradient, the overwritten value is needed: raise
+    w = leaf([3.0, 4.0])
+    h2 = x * 1.0
+    z = h2 * w
+    h2 += 1.0
+    with pytest.raises(InplaceError, match="'mul'"):
+        z.backward(np.ones(2))
+    h3 = x * 1.0
+    d = w / h3  # ∂/∂h3 = -g·w/h3² reads h3
+    h3 += 1.0
+    with pytest.raises(InplaceError, match="'div'"):
+        d.backward(np.ones(2))
+
+
 def test_version_check_sees_through_views():
     x = leaf(np.ones((2, 2)))
     c = ac.tensor(np.ones((2, 2)))

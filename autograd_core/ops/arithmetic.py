@@ -56,6 +56,7 @@ class Sub(Op):
 class Mul(Op):
     name = "mul"
     save_inputs = (0, 1)
+    saved_for = ((1,), (0,))  # ∂/∂a = g·b, ∂/∂b = g·a
 
     def forward(self, a, b):
         return a * b
@@ -72,6 +73,7 @@ class Mul(Op):
 class Div(Op):
     name = "div"
     save_inputs = (0, 1)
+    saved_for = ((1,), (0, 1))  # ∂/∂a = g/b, ∂/∂b = -g·a/b²
 
     def forward(self, a, b):
         return a / b
