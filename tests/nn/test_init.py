@@ -135,7 +135,7 @@ def test_reproducible_with_manual_seed_and_keeps_dtype(fn):
 def test_init_is_in_place_without_graph_and_bumps_version():
     p = param((2, 2))
     data = p.data
-    out = (p * 2).sum()
+    out = (p * p).sum()  # its gradient 2p reads p
     init.ones_(p)
     assert p.data is data and p.is_leaf and p.grad_fn is None
     with pytest.raises(RuntimeError, match="modified by an in-place"):
