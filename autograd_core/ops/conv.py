@@ -323,23 +323,29 @@ def _single(v) -> int:
 # ---- pooling -----------------------------------------------------------------------------
 
 
+def _pool_args(x, kernel_size, stride, padding, ceil_mode, opname: str):
+    """Checked pooling arguments: (x, its shape, kernel, stride, padding) as int pairs."""
+    x = as_operand(x)
+    xs = np.shape(x)
+    if len(xs) != 4:
+        raise ShapeError(f"{opname}: expected a 4-D input (N, C, H, W), got shape {tuple(xs)}")
+    if ceil_mode:
+        raise ValueError(f"{opname}: ceil_mode=True is not supported")
+    kh, kw = _pair(kernel_size, "kernel_size", opname)
+    stride = (kh, kw) if stride is None else _pair(stride, "stride", opname)
+    ph, pw = _pair(padding, "padding", opname)
+    if ph > kh // 2 or pw > kw // 2:
+        raise ValueError(f"{opname}: padding {(ph, pw)} must be at most half the kernel {(kh, kw)}")
+    return x, xs, (kh, kw), stride, (ph, pw)
+
+
 @public()
 def max_pool2d(x, kernel_size, stride=None, padding=0, dilation=1, ceil_mode: bool = False):
     """Max over each window of ``x`` (N, C, H, W); the gradient goes to the first maximum.
 
     Padding counts as -inf (never the maximum). ``ceil_mode`` is not supported.
     """
-    x = as_operand(x)
-    xs = np.shape(x)
-    if len(xs) != 4:
-        raise ShapeError(f"max_pool2d: expected a 4-D input (N, C, H, W), got shape {tuple(xs)}")
-    if ceil_mode:
-        raise ValueError("max_pool2d: ceil_mode=True is not supported")
-    kh, kw = _pair(kernel_size, "kernel_size", "max_pool2d")
-    stride = (kh, kw) if stride is None else _pair(stride, "stride", "max_pool2d")
-    ph, pw = _pair(padding, "padding", "max_pool2d")
-    if ph > kh // 2 or pw > kw // 2:
-        raise ValueError(f"max_pool2d: padding {(ph, pw)} must be at most half the kernel {(kh, kw)}")
+    x, xs, (kh, kw), stride, (ph, pw) = _pool_args(x, kernel_size, stride, padding, ceil_mode, "max_pool2d")
     geo = Geometry(stride, (ph, ph, pw, pw), _pair(dilation, "dilation", "max_pool2d"), 1)
     n, c, h, w = xs
     eff = (geo.dilation[0] * (kh - 1) + 1, geo.dilation[1] * (kw - 1) + 1)
@@ -404,17 +410,7 @@ def avg_pool2d(
 
     ``count_include_pad=True`` (PyTorch's default) divides by the full window size.
     """
-    x = as_operand(x)
-    xs = np.shape(x)
-    if len(xs) != 4:
-        raise ShapeError(f"avg_pool2d: expected a 4-D input (N, C, H, W), got shape {tuple(xs)}")
-    if ceil_mode:
-        raise ValueError("avg_pool2d: ceil_mode=True is not supported")
-    kh, kw = _pair(kernel_size, "kernel_size", "avg_pool2d")
-    stride = (kh, kw) if stride is None else _pair(stride, "stride", "avg_pool2d")
-    ph, pw = _pair(padding, "padding", "avg_pool2d")
-    if ph > kh // 2 or pw > kw // 2:
-        raise ValueError(f"avg_pool2d: padding {(ph, pw)} must be at most half the kernel {(kh, kw)}")
+    x, xs, (kh, kw), stride, (ph, pw) = _pool_args(x, kernel_size, stride, padding, ceil_mode, "avg_pool2d")
     c = xs[1]
     dtype = x.dtype if hasattr(x, "dtype") else np.float64
     ones = np.ones((c, 1, kh, kw), dtype=dtype)
