@@ -149,6 +149,15 @@ def fmt(value: float, unit: str = "s") -> str:
     return f"{value * 1e6:.1f} µs"
 
 
+def blas_name() -> str:
+    """The BLAS library NumPy calls for matmul, e.g. "scipy-openblas 0.3.31"."""
+    try:
+        blas = np.show_config(mode="dicts")["Build Dependencies"]["blas"]
+        return f"{blas['name']} {blas['version']}"
+    except Exception:  # noqa: BLE001 - older NumPy: no dict config
+        return "BLAS unknown"
+
+
 def optional(name: str):
     """Import a peer library, or None when it is not installed (its column is dropped).
 

@@ -46,7 +46,7 @@ import bench_engine  # noqa: E402
 import bench_gradient_cost  # noqa: E402
 import bench_lstm  # noqa: E402
 import bench_mlp  # noqa: E402
-from harness import FLOOR, OURS, Workload, details, fmt, table  # noqa: E402
+from harness import FLOOR, OURS, Workload, blas_name, details, fmt, table  # noqa: E402
 
 torch = bench_mlp.torch
 
@@ -197,14 +197,6 @@ def _cpu_model() -> str:
     return platform.processor() or platform.machine()
 
 
-def _blas() -> str:
-    try:
-        blas = np.show_config(mode="dicts")["Build Dependencies"]["blas"]
-        return f"{blas['name']} {blas['version']}"
-    except Exception:  # noqa: BLE001 - older NumPy: no dict config
-        return "BLAS unknown"
-
-
 def _threads_line() -> str:
     blas = os.environ.get("OPENBLAS_NUM_THREADS", "default")
     torch_threads = f", PyTorch threads {torch.get_num_threads()}" if torch else ""
@@ -227,7 +219,7 @@ def machine() -> str:
     peers = [f"{name} {_version(dist)}" for name, dist, mod in libs if mod is not None]
     return (
         f"{_threads_line()}\n"
-        f"Python {platform.python_version()}, NumPy {np.__version__} ({_blas()}); "
+        f"Python {platform.python_version()}, NumPy {np.__version__} ({blas_name()}); "
         f"peers: {', '.join(peers) or 'none'}"
     )
 

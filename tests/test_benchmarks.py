@@ -4,6 +4,7 @@ Smoke tests only: timings are reported by the suite, never asserted here. The pe
 (PyTorch, HIPS autograd, MyGrad) are optional; their columns simply go away.
 """
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -103,3 +104,31 @@ def test_workload_rejects_an_implementation_that_disagrees():
     w = harness.Workload("w", {harness.OURS: lambda: 1.0, "mygrad": lambda: 1.5}, repeats=1, rtol=1e-6)
     with pytest.raises(AssertionError, match="mygrad disagrees"):
         w.run()
+
+
+@pytest.mark.parametrize("without", ["", "torch"])
+def test_gemm_table_lists_the_five_products_of_the_mlp_step(without):
+    proc = subprocess.run(
+        [sys.executable, "benchmarks/bench_gemm.py", "--repeats", "1", "--batch", "8"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        env={**os.environ, "BENCH_WITHOUT": without},
+    )
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    lines = _table(proc.stdout)
+    assert lines[0] == "| product | NumPy matmul | PyTorch matmul | NumPy / PyTorch |"
+    names = [line.split("|")[1].strip() for line in lines[2:]]
+    assert names[:5] == [
+        "forward 1: x @ W1ᵀ",
+        "forward 2: a1 @ W2ᵀ",
+        "backward: dh2ᵀ @ a1 (∂W2)",
+        "backward: dh2 @ W2 (∂a1)",
+        "backward: dh1ᵀ @ x (∂W1)",
+    ]
+    if without:
+        assert len(names) == 5 and all(line.endswith("| — | — |") for line in lines[2:])
+        assert "PyTorch not installed" in proc.stdout
+    elif "PyTorch not installed" not in proc.stdout:  # torch is an optional peer
+        assert names[5] == "all five" and lines[-1].endswith("x |")

@@ -298,9 +298,9 @@ def chain(n_ops):
 
 def test_100k_chain_with_max_nodes_is_fast_and_small():
     x, y = chain(100_000)
-    t0 = time.perf_counter()
+    t0 = time.process_time()  # CPU time: other load on the machine does not count
     g = ac.viz.draw(y, max_nodes=200, params={"x": x})
-    elapsed = time.perf_counter() - t0
+    elapsed = time.process_time() - t0
     assert elapsed < 5.0
     pic = picture(g)
     assert len(pic.graph_nodes()) <= 200
