@@ -23,6 +23,7 @@ import autograd_core as ac
 from ..errors import DTypeError, ShapeError
 from ..function import Op
 from ..ops import conv as _conv
+from ..ops.arithmetic import tangent_sum
 from ..ops.indexing import GetItem, IndexAdd, normalize_index
 from ..random import get_rng
 from ..tensor import Tensor, as_tensor
@@ -587,6 +588,147 @@ def _lstm_cell(gates, c) -> tuple[Tensor, Tensor]:
         )
     out = LSTMCellFused.apply(gates, c)
     return out[0], out[1]
+
+
+def _lstm_run(xp, h, c, whh_t, reverse: bool):
+    """The cell over every time step: ((t, acts, tanh c', h_in, c_in), h', last c').
+
+    Each of t, acts (L, N, 4H) and tanh c', h_in, c_in, h' (L, N, H) is stacked in time
+    order, whichever way the steps ran: h_in[k], c_in[k] is the state step k started
+    from. On arrays the steps write into preallocated arrays; on Tensors (a rule
+    recomputing under ``create_graph``) the same steps are recorded and stacked.
+    """
+    steps = xp.shape[0]
+    hidden = xp.shape[-1] // 4
+    order = range(steps - 1, -1, -1) if reverse else range(steps)
+    if any(isinstance(v, Tensor) for v in (xp, h, c, whh_t)):
+        per_step: list = [None] * steps
+        for k in order:
+            t, acts, c_new, tc = _lstm_cell_parts(xp[k] + h @ whh_t, c)
+            per_step[k] = (t, acts, tc, h, c)
+            h, c = acts[..., 3 * hidden :] * tc, c_new
+        t, acts, tc, h_in, c_in = (np.stack(column) for column in zip(*per_step))
+        return (t, acts, tc, h_in, c_in), acts[..., 3 * hidden :] * tc, c
+    dtype = np.result_type(xp, h, c, whh_t)
+    scale, mul, add, _ = _gate_coefficients(hidden, dtype)
+    t = np.empty(xp.shape, dtype)
+    acts = np.empty(xp.shape, dtype)
+    tc, h_in, c_in, hs = (np.empty((*xp.shape[:-1], hidden), dtype) for _ in range(4))
+    for k in order:
+        h_in[k] = h
+        c_in[k] = c
+        gates = xp[k] + h @ whh_t
+        gates *= scale
+        tk = np.tanh(gates, out=t[k])
+        a = np.multiply(tk, mul, out=acts[k])
+        a += add
+        c = a[..., hidden : 2 * hidden] * c
+        c += a[..., :hidden] * a[..., 2 * hidden : 3 * hidden]
+        h = np.multiply(a[..., 3 * hidden :], np.tanh(c, out=tc[k]), out=hs[k])
+    return (t, acts, tc, h_in, c_in), hs, c
+
+
+class LSTMLayerFused(Op):
+    """One LSTM layer over a whole sequence as one node.
+
+    Inputs: ``xp`` (L, N, 4H), the input projections of every step with both biases
+    added; the initial state ``h`` and ``c`` (N, H); ``whh_t`` = W_hhᵀ (H, 4H). Each
+    step k computes gates_k = xp_k + h_{k−1} W_hhᵀ and the cell of
+    :class:`LSTMCellFused`. The output (L + 1, N, H) holds h'_1 … h'_L, then the last
+    c'; callers take views. ``reverse`` runs the steps from L down to 1.
+
+    Backward is backpropagation through time in one loop: per step the cell's rule
+    (see :class:`LSTMCellFused`) gives ∂gates_k, which is ∂xp_k; ∂h_{k−1} = ∂gates_k W_hh
+    joins the gradient arriving from the output, and ∂W_hhᵀ = Σ_k h_{k−1}ᵀ ∂gates_k is
+    one matrix product over all steps at the end.
+    """
+
+    name = "lstm_layer"
+    save_inputs = (0, 1, 2, 3)
+
+    def forward(self, xp, h, c, whh_t, reverse=False):
+        self.reverse = reverse
+        states, hs, c_last = _lstm_run(xp, h, c, whh_t, reverse)
+        # kept for backward/jvp: recomputing them would cost the whole forward again
+        self.ctx = states
+        return np.concatenate((hs, c_last[None]))
+
+    def _states(self, xp, h, c, whh_t):
+        states = self.ctx
+        if states is None or any(isinstance(v, Tensor) for v in (xp, h, c, whh_t)):
+            states = _lstm_run(xp, h, c, whh_t, self.reverse)[0]  # recorded under create_graph
+        return states
+
+    def backward(self, grad, xp, h, c, whh_t):
+        t, acts, tc, h_in, c_in = self._states(xp, h, c, whh_t)
+        steps, hidden = acts.shape[0], acts.shape[-1] // 4
+        slope = _gate_coefficients(hidden, np.dtype(acts.dtype))[3]
+        recording = isinstance(grad, Tensor) or isinstance(acts, Tensor)  # under create_graph
+        d_xp = [None] * steps if recording else np.empty(acts.shape, acts.dtype)
+        dh_next = None
+        dc = grad[steps]
+        for k in range(steps) if self.reverse else range(steps - 1, -1, -1):  # backwards in time
+            a = acts[k]
+            i, f, g, o = (a[..., j * hidden : (j + 1) * hidden] for j in range(4))
+            dh = grad[k] if dh_next is None else grad[k] + dh_next
+            tck, tk = tc[k], t[k]
+            dc = dc + dh * o * (1 - tck * tck)
+            d_acts = (1 - tk * tk) * slope  # ∂acts/∂gates
+            if recording:
+                d = np.concatenate((dc * g, dc * c_in[k], dc * i, dh * tck), axis=-1) * d_acts
+                d_xp[k] = d
+            else:  # the four blocks written in place
+                d = d_xp[k]
+                np.multiply(dc, g, out=d[..., :hidden])
+                np.multiply(dc, c_in[k], out=d[..., hidden : 2 * hidden])
+                np.multiply(dc, i, out=d[..., 2 * hidden : 3 * hidden])
+                np.multiply(dh, tck, out=d[..., 3 * hidden :])
+                d *= d_acts
+            dc = dc * f
+            dh_next = d @ whh_t.T
+        if recording:
+            d_xp = np.stack(d_xp)
+        needs = self.needs_grad
+        d_whh_t = None
+        if needs[3]:
+            d_whh_t = h_in.reshape(-1, hidden).T @ d_xp.reshape(-1, 4 * hidden)
+        d_h, d_c = (dh_next if needs[1] else None), (dc if needs[2] else None)
+        return (d_xp if needs[0] else None), d_h, d_c, d_whh_t
+
+    def jvp(self, tangents, xp, h, c, whh_t):
+        t, acts, tc, h_in, c_in = self._states(xp, h, c, whh_t)
+        steps, hidden = acts.shape[0], acts.shape[-1] // 4
+        slope = _gate_coefficients(hidden, np.dtype(acts.dtype))[3]
+        t_xp, t_h, t_c, t_whh = tangents
+        t_c = np.zeros(c_in.shape[1:], acts.dtype) if t_c is None else t_c
+        t_hs: list = [None] * steps
+        for k in range(steps - 1, -1, -1) if self.reverse else range(steps):
+            terms = [t_xp[k] if t_xp is not None else None]
+            terms.append(None if t_h is None else t_h @ whh_t)
+            terms.append(None if t_whh is None else h_in[k] @ t_whh)
+            t_gates = tangent_sum(*terms)
+            a = acts[k]
+            i, f, g, o = (a[..., j * hidden : (j + 1) * hidden] for j in range(4))
+            tck = tc[k]
+            t_c = f * t_c
+            if t_gates is not None:
+                tk = t[k]
+                ta = t_gates * ((1 - tk * tk) * slope)  # tangents of i, f, g, o
+                ti, tf, tg, to = (ta[..., j * hidden : (j + 1) * hidden] for j in range(4))
+                t_c = t_c + tf * c_in[k] + ti * g + i * tg
+                t_h = to * tck + o * (1 - tck * tck) * t_c
+            else:
+                t_h = o * (1 - tck * tck) * t_c
+            t_hs[k] = t_h
+        return np.concatenate((np.stack(t_hs), t_c[None]))
+
+
+def _lstm_layer(xp, h, c, whh_t, reverse: bool = False) -> tuple[Tensor, Tensor, Tensor]:
+    """(outputs (L, N, H), h_n, c_n) of one LSTM layer and direction (see :class:`LSTMLayerFused`)."""
+    out = LSTMLayerFused.apply(xp, h, c, whh_t, reverse=reverse)
+    steps = xp.shape[0]
+    ys = out[:steps]
+    return ys, out[0 if reverse else steps - 1], out[steps]
 
 
 # ---- padding ------------------------------------------------------------------------------------

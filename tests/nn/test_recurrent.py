@@ -290,6 +290,10 @@ def test_recurrent_errors_name_the_layer_and_shapes():
         nn.LSTMCell(4, 3)(ac.zeros((2, 4)), (ac.zeros((3, 3)), ac.zeros((2, 3))))
     with pytest.raises(ValueError, match="nonlinearity"):
         nn.RNN(2, 2, nonlinearity="sigmoid")
+    with pytest.raises(ShapeError, match=r"LSTM: the sequence length must be at least 1.*\(0, 2, 4\)"):
+        lstm(ac.zeros((0, 2, 4)))
+    with pytest.raises(ShapeError, match=r"GRU: the sequence length must be at least 1.*\(3, 0, 4\)"):
+        nn.GRU(4, 8, batch_first=True)(ac.zeros((3, 0, 4)))
 
 
 # ---- the fused LSTM cell node ------------------------------------------------------------------------
@@ -407,3 +411,101 @@ def test_lstm_and_lstm_cell_gradgradcheck_and_forward_mode_through_the_fused_cel
     args = [ac.tensor(a.data[0], requires_grad=True) for a in (x, h0, c0)]
     assert gradcheck(lambda x, h, c: cell(x, (h, c)), args, check_forward_ad=True)
     assert gradgradcheck(lambda x, h, c, *ps: cell(x, (h, c)), [*args, *cell.parameters()])
+
+
+# ---- the fused LSTM layer node ------------------------------------------------------------------
+
+
+def _layer_inputs(seed, steps=4, n=2, hidden=3):
+    r = np.random.default_rng(seed)
+    return [
+        ac.tensor(r.normal(size=(steps, n, 4 * hidden)), requires_grad=True),  # xp
+        ac.tensor(r.normal(size=(n, hidden)) * 0.5, requires_grad=True),  # h
+        ac.tensor(r.normal(size=(n, hidden)) * 0.5, requires_grad=True),  # c
+        ac.tensor(r.normal(size=(hidden, 4 * hidden)) * 0.5, requires_grad=True),  # W_hhᵀ
+    ]
+
+
+@pytest.mark.parametrize("reverse", [False, True])
+def test_fused_lstm_layer_equals_the_cell_step_by_step(reverse):
+    xp, h, c, whh_t = _layer_inputs(30)
+    ys, h_n, c_n = FL._lstm_layer(xp, h, c, whh_t, reverse)
+    hk, ck = h.data, c.data
+    steps = range(3, -1, -1) if reverse else range(4)
+    for k in steps:
+        hk, ck = (v.data for v in FL._lstm_cell(xp.data[k] + hk @ whh_t.data, ck))
+        np.testing.assert_allclose(ys.data[k], hk, rtol=1e-13, atol=1e-15)
+    np.testing.assert_allclose(h_n.data, hk, rtol=1e-13, atol=1e-15)
+    np.testing.assert_allclose(c_n.data, ck, rtol=1e-13, atol=1e-15)
+    # one node for the whole sequence; the three results are views of its output
+    node = ys.grad_fn.parents[0]
+    assert node.name == "lstm_layer" and node.out_shape == (5, 2, 3)
+    assert h_n.grad_fn.parents[0] is node and c_n.grad_fn.parents[0] is node
+
+
+def test_nn_lstm_records_one_node_per_layer_and_direction():
+    m = nn.LSTM(2, 3, num_layers=2, bidirectional=True)
+    out, (h, c) = m(ac.zeros((6, 2, 2)))
+    names = []
+    stack, seen = [out.grad_fn, h.grad_fn, c.grad_fn], set()
+    while stack:
+        node = stack.pop()
+        if node is None or id(node) in seen:
+            continue
+        seen.add(id(node))
+        names.append(node.name)
+        stack.extend(p for p in node.parents if p is not None and hasattr(p, "parents"))
+    assert names.count("lstm_layer") == 4
+    assert names.count("lstm_cell") == 0
+
+
+@pytest.mark.parametrize("reverse", [False, True])
+def test_fused_lstm_layer_gradcheck_gradgradcheck_and_forward_mode(reverse):
+    args = _layer_inputs(31)
+
+    def f(xp, h, c, whh_t):
+        return FL._lstm_layer(xp, h, c, whh_t, reverse)
+
+    assert gradcheck(f, args, check_forward_ad=True)
+    assert gradgradcheck(f, args)
+    # inputs constant one at a time: the rules skip that gradient / tangent
+    for k in range(4):
+        part = list(args)
+        part[k] = ac.tensor(part[k].data)
+        assert gradcheck(f, part, check_forward_ad=True)
+    # a plain-array zero initial state, as nn.LSTM passes it
+    zeros = np.zeros((2, 3))
+    assert gradcheck(lambda xp, w: f(xp, zeros, zeros, w), [args[0], args[3]], check_forward_ad=True)
+
+
+@pytest.mark.parametrize("reverse", [False, True])
+def test_fused_lstm_layer_native_jvp_equals_the_backward_derived_one(reverse):
+    args = _layer_inputs(32)
+    node = FL._lstm_layer(*args, reverse)[0].grad_fn.parents[0]
+    r = np.random.default_rng(33)
+    full = [r.normal(size=a.shape) for a in args]
+    for keep in ((0, 1, 2, 3), (0,), (1,), (2,), (3,), (1, 3)):
+        tangents = [t if i in keep else None for i, t in enumerate(full)]
+        native = node.jvp(tuple(tangents), *_saved(node, "array"))
+        derived = _jvp_by_double_vjp(node, tangents, connected=False)
+        np.testing.assert_allclose(native, derived, rtol=1e-11, atol=1e-13)
+
+
+def test_fused_lstm_layer_create_graph_backward_matches_the_ordinary_one():
+    """Under create_graph the rule recomputes the states it otherwise reads from the
+    saved context: both paths give the same first derivative."""
+    args = _layer_inputs(34)
+    w = np.random.default_rng(35).normal(size=(5, 2, 3))
+
+    def loss():
+        ys, h_n, c_n = FL._lstm_layer(*args)
+        return (ys * w[:4]).sum() + (c_n * w[4]).sum() + h_n.sum()
+
+    loss().backward()
+    plain = [a.grad.data.copy() for a in args]
+    for a in args:
+        a.grad = None
+    loss().backward(create_graph=True)
+    assert all(a.grad.requires_grad for a in args)
+    for p, a in zip(plain, args):
+        np.testing.assert_allclose(p, a.grad.data, rtol=1e-13, atol=1e-14)

@@ -150,6 +150,10 @@ class RNNBase(Module):
                 f"{self._layer}: expected a 3-D input {layout} or a 2-D unbatched input (L, H_in), "
                 f"got a {input.ndim}-D input of shape {shape}"
             )
+        if shape[1 if self.batch_first and input.ndim == 3 else 0] == 0:
+            raise ShapeError(
+                f"{self._layer}: the sequence length must be at least 1, got input of shape {shape}"
+            )
         if shape[-1] != self.input_size:
             raise ShapeError(
                 f"{self._layer}: input of shape {shape} has {shape[-1]} features (last axis), "
@@ -233,17 +237,15 @@ class RNNBase(Module):
 
     def _run(self, xp, h, c, whh_t, b_hh, reverse: bool):
         """The time loop of one layer and direction: (outputs (L, N, H), h_last, c_last)."""
+        if self.mode == "LSTM":  # one node for the whole sequence (b_hh is already in xp)
+            return FL._lstm_layer(xp, h, c, whh_t, reverse)
         steps = xp.shape[0]
         hidden = self.hidden_size
         order = range(steps - 1, -1, -1) if reverse else range(steps)
         ys: list = [None] * steps
         for t in order:
             xt = xp[t]
-            if self.mode == "LSTM":
-                # b_hh is already in xp; h is a plain array only as the zero initial state,
-                # where h W_hhᵀ = 0 adds nothing
-                h, c = FL._lstm_cell(xt + h @ whh_t if isinstance(h, Tensor) else xt, c)
-            elif self.mode == "GRU":
+            if self.mode == "GRU":
                 h = _gru_step(xt, h, whh_t, b_hh, hidden)
             else:
                 h = _rnn_step(xt, h, whh_t, b_hh, "tanh" if self.mode == "RNN_TANH" else "relu")
