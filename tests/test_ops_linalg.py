@@ -281,3 +281,40 @@ def test_tensordot_errors():
         ac.tensordot(a, b, ([0, 1], [0]))
     with pytest.raises(ValueError, match="tensordot: axes .* out of range"):
         ac.tensordot(a, b, ([2], [0]))
+
+
+# ---- a stack times a matrix: one folded product ------------------------------------------------
+
+
+@pytest.mark.parametrize("sa", [(3, 2, 4), (2, 3, 2, 4), (2, 0, 4), (2, 3, 0)])
+def test_stack_times_matrix_is_one_folded_product_with_numpys_values(sa):
+    rng = np.random.default_rng(40)
+    a = ac.tensor(rng.normal(size=sa), requires_grad=True)
+    b = ac.tensor(rng.normal(size=(sa[-1], 5)), requires_grad=True)
+    y = a @ b
+    np.testing.assert_allclose(y.data, np.matmul(a.data, b.data), rtol=1e-13, atol=1e-14)
+    w = rng.normal(size=y.shape)
+    (y * w).sum().backward()
+    # closed forms: ∂a = w bᵀ, ∂b = Σ_batch aᵀ w
+    np.testing.assert_allclose(a.grad.data, w @ b.data.T, rtol=1e-13, atol=1e-14)
+    per_item = np.matmul(np.swapaxes(a.data, -1, -2), w)  # NumPy's batched product, then the sum
+    expected_b = per_item.sum(axis=tuple(range(per_item.ndim - 2)))
+    np.testing.assert_allclose(b.grad.data, expected_b, rtol=1e-12, atol=1e-13)
+    if a.data.size:
+        a.grad = b.grad = None
+        assert gradcheck(lambda a, b: a @ b, [a, b], check_forward_ad=True)
+        assert gradgradcheck(lambda a, b: a @ b, [a, b])
+
+
+def test_folded_products_keep_float32_and_accept_views():
+    rng = np.random.default_rng(41)
+    base = rng.normal(size=(4, 3, 6)).astype(np.float32)
+    a = ac.tensor(base, requires_grad=True)
+    view = a.transpose(1, 0, 2)  # not contiguous: folding copies, values unchanged
+    b = ac.tensor(rng.normal(size=(6, 2)).astype(np.float32), requires_grad=True)
+    y = view @ b
+    assert y.dtype == np.float32
+    np.testing.assert_allclose(y.data, np.matmul(base.transpose(1, 0, 2), b.data), rtol=1e-6)
+    y.sum().backward()
+    assert a.grad.dtype == np.float32 and b.grad.dtype == np.float32
+    np.testing.assert_allclose(b.grad.data, base.reshape(-1, 6).sum(0)[:, None] * np.ones((1, 2)), rtol=1e-5)

@@ -17,6 +17,7 @@ import autograd_core as ac
 from ..errors import DTypeError, ShapeError
 from ..function import Op
 from ..ops.arithmetic import tangent_sum
+from ..ops.linalg import fold_matmul, fold_matmul_t
 from ..random import get_rng
 from ..tensor import Tensor, as_tensor
 from .functional_layers import *  # noqa: F403  (conv, pooling, norms, embedding, pad, attention)
@@ -175,7 +176,7 @@ class Linear(Op):
     save_inputs = (0, 1)
 
     def forward(self, x, weight, bias=None):
-        out = np.matmul(x, weight.T)
+        out = fold_matmul(x, weight.T)
         if bias is not None:
             if bias.dtype is out.dtype or np.result_type(out, bias) == out.dtype:
                 out += bias  # the matmul result is ours: add in place
@@ -185,19 +186,18 @@ class Linear(Op):
 
     def backward(self, grad, x, weight):
         needs = self.needs_grad
-        gx = np.matmul(grad, weight) if needs[0] else None
-        rows = grad if grad.ndim == 2 else grad.reshape(-1, grad.shape[-1])
-        gw = np.matmul(rows.T, x if x.ndim == 2 else x.reshape(-1, x.shape[-1])) if needs[1] else None
+        gx = fold_matmul(grad, weight) if needs[0] else None
+        gw = fold_matmul_t(grad, x) if needs[1] else None
         if len(needs) == 2:
             return gx, gw
-        return gx, gw, rows.sum(axis=0) if needs[2] else None
+        return gx, gw, grad.sum(axis=tuple(range(grad.ndim - 1))) if needs[2] else None
 
     def jvp(self, tangents, x, weight):
         tx, tw = tangents[0], tangents[1]
         tb = tangents[2] if len(tangents) == 3 else None
         return tangent_sum(
-            None if tx is None else np.matmul(tx, weight.T),
-            None if tw is None else np.matmul(x, tw.T),
+            None if tx is None else fold_matmul(tx, weight.T),
+            None if tw is None else fold_matmul(x, tw.T),
             tb,
         )
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import string
 
 import numpy as np
@@ -34,17 +35,51 @@ def _check_matmul(a_shape, b_shape) -> None:
         ) from None
 
 
+def fold_matmul(a, b):
+    """``a @ b`` for a matrix ``b`` and an ``a`` of any rank ≥ 2, with a's leading axes folded
+    into its rows: one (M, k) @ (k, n) product instead of the loop over leading axes that
+    NumPy's matmul runs (1.3–1.8x slower for (20, 32, 32) @ (32, 256) and
+    (8, 128, 512) @ (512, 512) at one OpenBLAS thread). Arrays or Tensors."""
+    if a.ndim <= 2:
+        return a @ b
+    return (a.reshape(_rows(a), a.shape[-1]) @ b).reshape(*a.shape[:-1], b.shape[-1])
+
+
+def fold_matmul_t(a, g):
+    """``Σ_batch aᵀ @ g`` for ``a`` (…, m, k) and ``g`` (…, m, n) of one shape up to the last
+    axis: the gradient of a matrix ``b`` in ``a @ b``, as one (k, M) @ (M, n) product
+    (1-D operands count as one row)."""
+    if a.ndim == 2:
+        return a.T @ g
+    return a.reshape(_rows(a), a.shape[-1]).T @ g.reshape(_rows(g), g.shape[-1])
+
+
+def _rows(a) -> int:
+    """The number of rows when all but the last axis fold into one (-1 cannot say it when
+    the last axis is empty)."""
+    return math.prod(a.shape[:-1])
+
+
 class Matmul(Op):
-    """``a @ b``; d/da = g @ bᵀ, d/db = aᵀ @ g (1-D operands promoted, then squeezed)."""
+    """``a @ b``; d/da = g @ bᵀ, d/db = aᵀ @ g (1-D operands promoted, then squeezed).
+
+    A matrix ``b`` times a stack ``a`` (…, m, k) is one folded matrix product (see
+    :func:`fold_matmul`), forward and backward.
+    """
 
     name = "matmul"
     save_inputs = (0, 1)
 
     def forward(self, a, b):
+        if b.ndim == 2 and a.ndim > 2:
+            return fold_matmul(a, b)
         return np.matmul(a, b)
 
     def backward(self, grad, a, b):
         a_nd, b_nd = a.ndim, b.ndim
+        if b_nd == 2 and a_nd > 2:
+            ga = fold_matmul(grad, b.T) if self.needs_grad[0] else None
+            return ga, (fold_matmul_t(a, grad) if self.needs_grad[1] else None)
         if a_nd == 1 and b_nd == 1:
             return grad * b, grad * a
         if a_nd == 1:  # (k,) @ (..., k, n) -> (..., n)
@@ -64,7 +99,8 @@ class Matmul(Op):
     def jvp(self, tangents, a, b):
         # bilinear: d(a @ b) = da @ b + a @ db, the same 1-D promotion rules as the forward
         ta, tb = tangents
-        return tangent_sum(None if ta is None else np.matmul(ta, b), None if tb is None else np.matmul(a, tb))
+        product = fold_matmul if b.ndim == 2 else np.matmul
+        return tangent_sum(None if ta is None else product(ta, b), None if tb is None else product(a, tb))
 
 
 @public(method=True, ufunc=np.matmul)
