@@ -27,6 +27,7 @@ import autograd_core as ac
 from ... import dtypes
 from ...errors import ShapeError
 from ...tensor import Tensor, as_tensor
+from .. import functional as F
 from .. import functional_layers as FL
 from .. import init
 from ..module import Module
@@ -212,10 +213,10 @@ class RNNBase(Module):
                 w = self.all_weights[idx]
                 w_ih, w_hh = w[0], w[1]
                 b_ih, b_hh = (w[2], w[3]) if self.bias else (None, None)
-                xp = x @ w_ih.T  # (L, N, gate): every time step in one matmul
-                if b_ih is not None:
-                    # LSTM: both biases go in here once, not b_hh again at every step
-                    xp = xp + (b_ih + b_hh if lstm else b_ih)
+                # (L, N, gate): every time step in one product, the bias added in place;
+                # for the LSTM both biases go in here once, not b_hh again at every step
+                bias = None if b_ih is None else b_ih + b_hh if lstm else b_ih
+                xp = F.linear(x, w_ih, bias)
                 h = zeros if h0 is None else h0[idx]
                 c = zeros if c0 is None else c0[idx] if lstm else None
                 ys = self._run(xp, h, c, w_hh.T, b_hh, reverse=d == 1)
