@@ -592,12 +592,12 @@ def _lstm_cell(gates, c) -> tuple[Tensor, Tensor]:
 
 
 def _lstm_run(xp, h, c, whh_t, reverse: bool):
-    """The cell over every time step: ((t, acts, tanh c', h_in, c_in), h', last c').
+    """The cell over every time step: ((acts, tanh c', h_in, c_in), h', last c').
 
-    Each of t, acts (L, N, 4H) and tanh c', h_in, c_in, h' (L, N, H) is stacked in time
-    order, whichever way the steps ran: h_in[k], c_in[k] is the state step k started
-    from. On arrays the steps write into preallocated arrays; on Tensors (a rule
-    recomputing under ``create_graph``) the same steps are recorded and stacked.
+    Each of acts (L, N, 4H: i, f, g, o) and tanh c', h_in, c_in, h' (L, N, H) is stacked
+    in time order, whichever way the steps ran: h_in[k], c_in[k] is the state step k
+    started from. On arrays the steps write into preallocated arrays; on Tensors (a
+    rule recomputing under ``create_graph``) the same steps are recorded and stacked.
     """
     steps = xp.shape[0]
     hidden = xp.shape[-1] // 4
@@ -605,17 +605,16 @@ def _lstm_run(xp, h, c, whh_t, reverse: bool):
     if any(isinstance(v, Tensor) for v in (xp, h, c, whh_t)):
         per_step: list = [None] * steps
         for k in order:
-            t, acts, c_new, tc = _lstm_cell_parts(xp[k] + h @ whh_t, c)
-            per_step[k] = (t, acts, tc, h, c)
+            _, acts, c_new, tc = _lstm_cell_parts(xp[k] + h @ whh_t, c)
+            per_step[k] = (acts, tc, h, c)
             h, c = acts[..., 3 * hidden :] * tc, c_new
-        t, acts, tc, h_in, c_in = (np.stack(column) for column in zip(*per_step))
-        return (t, acts, tc, h_in, c_in), acts[..., 3 * hidden :] * tc, c
+        acts, tc, h_in, c_in = (np.stack(column) for column in zip(*per_step))
+        return (acts, tc, h_in, c_in), acts[..., 3 * hidden :] * tc, c
     dtype = np.result_type(xp, h, c, whh_t)
     scale, mul, add, _ = _gate_coefficients(hidden, dtype)
     # tanh(scale ⊙ gates) = tanh(scale ⊙ xp + h (scale ⊙ W_hhᵀ)), with W_hhᵀ C-ordered
     # because OpenBLAS multiplies by a transposed view (what W_hh.T is) 1.6x slower here
     whh_scaled = np.multiply(whh_t, scale, order="C")
-    t = np.empty(xp.shape, dtype)
     acts = np.empty(xp.shape, dtype)
     tc = np.empty((*xp.shape[:-1], hidden), dtype)
     # every state in one array, in time order: step k reads entry k (k + 1 when running
@@ -625,15 +624,38 @@ def _lstm_run(xp, h, c, whh_t, reverse: bool):
     hs[start], cs[start] = h, c
     for k in order:
         pre, post = (k + 1, k) if reverse else (k, k + 1)
-        tk = np.multiply(xp[k], scale, out=t[k])
-        tk += h @ whh_scaled
-        a = np.multiply(np.tanh(tk, out=tk), mul, out=acts[k])
+        a = np.multiply(xp[k], scale, out=acts[k])
+        a += h @ whh_scaled
+        np.tanh(a, out=a)
+        a *= mul
         a += add
         c = np.multiply(a[..., hidden : 2 * hidden], cs[pre], out=cs[post])
         c += a[..., :hidden] * a[..., 2 * hidden : 3 * hidden]
         h = np.multiply(a[..., 3 * hidden :], np.tanh(c, out=tc[k]), out=hs[post])
     ins, outs = (slice(1, None), slice(None, -1)) if reverse else (slice(None, -1), slice(1, None))
-    return (t, acts, tc, hs[ins], cs[ins]), hs[outs], c
+    return (acts, tc, hs[ins], cs[ins]), hs[outs], c
+
+
+def _lstm_gate_slopes(acts, hidden: int):
+    """∂acts/∂gates from the activations themselves: σ(1 − σ) on the i, f, o blocks and
+    1 − g² on the g block (arrays: one new array, filled in place; Tensors: recorded)."""
+    if isinstance(acts, Tensor):
+        one_minus = 1 - acts
+        g = acts[..., 2 * hidden : 3 * hidden]
+        return np.concatenate(
+            (
+                acts[..., : 2 * hidden] * one_minus[..., : 2 * hidden],
+                1 - g * g,
+                acts[..., 3 * hidden :] * one_minus[..., 3 * hidden :],
+            ),
+            axis=-1,
+        )
+    slopes = np.subtract(1, acts)
+    slopes *= acts
+    g, g_slope = acts[..., 2 * hidden : 3 * hidden], slopes[..., 2 * hidden : 3 * hidden]
+    np.multiply(g, g, out=g_slope)
+    np.subtract(1, g_slope, out=g_slope)
+    return slopes
 
 
 class LSTMLayerFused(Op):
@@ -668,17 +690,15 @@ class LSTMLayerFused(Op):
         return states
 
     def backward(self, grad, xp, h, c, whh_t):
-        t, acts, tc, h_in, c_in = self._states(xp, h, c, whh_t)
+        acts, tc, h_in, c_in = self._states(xp, h, c, whh_t)
         steps, hidden = acts.shape[0], acts.shape[-1] // 4
-        slope = _gate_coefficients(hidden, np.dtype(acts.dtype))[3]
         recording = isinstance(grad, Tensor) or isinstance(acts, Tensor)  # under create_graph
-        # ∂acts/∂gates = slope ⊙ (1 − t²) and o ⊙ tanh'(c') of every step at once
-        d_acts, o_dtanh = t * t, tc * tc
+        # ∂acts/∂gates and o ⊙ tanh'(c') of every step at once
+        d_acts = _lstm_gate_slopes(acts, hidden)
+        o_dtanh = tc * tc
         if recording:
-            d_acts, o_dtanh = (1 - d_acts) * slope, acts[..., 3 * hidden :] * (1 - o_dtanh)
-        else:  # in place: these arrays are the size of every gate of every step
-            np.subtract(1, d_acts, out=d_acts)
-            d_acts *= slope
+            o_dtanh = acts[..., 3 * hidden :] * (1 - o_dtanh)
+        else:  # in place
             np.subtract(1, o_dtanh, out=o_dtanh)
             o_dtanh *= acts[..., 3 * hidden :]
         d_xp = [None] * steps if recording else np.empty(acts.shape, acts.dtype)
@@ -710,9 +730,9 @@ class LSTMLayerFused(Op):
         return (d_xp if needs[0] else None), d_h, d_c, d_whh_t
 
     def jvp(self, tangents, xp, h, c, whh_t):
-        t, acts, tc, h_in, c_in = self._states(xp, h, c, whh_t)
+        acts, tc, h_in, c_in = self._states(xp, h, c, whh_t)
         steps, hidden = acts.shape[0], acts.shape[-1] // 4
-        slope = _gate_coefficients(hidden, np.dtype(acts.dtype))[3]
+        d_acts = _lstm_gate_slopes(acts, hidden)
         t_xp, t_h, t_c, t_whh = tangents
         t_c = np.zeros(c_in.shape[1:], acts.dtype) if t_c is None else t_c
         t_hs: list = [None] * steps
@@ -726,8 +746,7 @@ class LSTMLayerFused(Op):
             tck = tc[k]
             t_c = f * t_c
             if t_gates is not None:
-                tk = t[k]
-                ta = t_gates * ((1 - tk * tk) * slope)  # tangents of i, f, g, o
+                ta = t_gates * d_acts[k]  # tangents of i, f, g, o
                 ti, tf, tg, to = (ta[..., j * hidden : (j + 1) * hidden] for j in range(4))
                 t_c = t_c + tf * c_in[k] + ti * g + i * tg
                 t_h = to * tck + o * (1 - tck * tck) * t_c
@@ -743,6 +762,278 @@ def _lstm_layer(xp, h, c, whh_t, reverse: bool = False) -> tuple[Tensor, Tensor,
     steps = xp.shape[0]
     ys = out[:steps]
     return ys, out[0 if reverse else steps - 1], out[steps]
+
+
+# ---- Elman RNN layer ----------------------------------------------------------------------------
+
+
+def _rnn_act_slope(ys, nonlinearity: str):
+    """act'(pre) from the outputs y = act(pre): 1 − y² for tanh, [y > 0] for relu (a constant)."""
+    if nonlinearity == "tanh":
+        return 1 - ys * ys
+    data = ys.data if isinstance(ys, Tensor) else ys
+    return (data > 0).astype(data.dtype)
+
+
+def _rnn_run(xp, h, whh_t, nonlinearity: str, reverse: bool):
+    """(h_in, h') of every step in time order: h'_k = act(xp_k + h_in[k] W_hhᵀ)."""
+    steps = xp.shape[0]
+    order = range(steps - 1, -1, -1) if reverse else range(steps)
+    if any(isinstance(v, Tensor) for v in (xp, h, whh_t)):
+        act = ac.tanh if nonlinearity == "tanh" else ac.relu
+        h_in: list = [None] * steps
+        outs: list = [None] * steps
+        for k in order:
+            h_in[k] = h
+            h = outs[k] = act(xp[k] + h @ whh_t)
+        return np.stack(h_in), np.stack(outs)
+    dtype = np.result_type(xp, h, whh_t)
+    whh_c = np.ascontiguousarray(whh_t, dtype)  # OpenBLAS is slower with a transposed view
+    hs = np.empty((steps + 1, *xp.shape[1:]), dtype)  # every state, in time order
+    hs[steps if reverse else 0] = h
+    for k in order:
+        y = hs[k if reverse else k + 1]
+        np.matmul(h, whh_c, out=y)
+        y += xp[k]
+        h = np.tanh(y, out=y) if nonlinearity == "tanh" else np.maximum(y, 0, out=y)
+    ins, outs = (slice(1, None), slice(None, -1)) if reverse else (slice(None, -1), slice(1, None))
+    return hs[ins], hs[outs].copy()
+
+
+class RNNLayerFused(Op):
+    """One Elman RNN layer over a whole sequence as one node: h'_k = act(xp_k + h_{k−1} W_hhᵀ).
+
+    Inputs: ``xp`` (L, N, H) = x W_ihᵀ + b_ih + b_hh for every step, the initial state
+    ``h`` (N, H) and ``whh_t`` = W_hhᵀ (H, H); ``nonlinearity`` is ``'tanh'`` or
+    ``'relu'``. Output: h'_1 … h'_L. Backward: ∂pre_k = (ḡ_k + ∂pre_{k+1} W_hh) ⊙
+    act'(pre_k), read off the outputs (1 − h'² or [h' > 0]); ∂xp_k = ∂pre_k and
+    ∂W_hhᵀ = Σ_k h_{k−1}ᵀ ∂pre_k.
+    """
+
+    name = "rnn_layer"
+    save_inputs = (0, 1, 2)
+
+    def forward(self, xp, h, whh_t, nonlinearity="tanh", reverse=False):
+        self.nonlinearity, self.reverse = nonlinearity, reverse
+        h_in, ys = _rnn_run(xp, h, whh_t, nonlinearity, reverse)
+        self.ctx = (h_in, ys)
+        return ys
+
+    def _states(self, xp, h, whh_t):
+        states = self.ctx
+        if states is None or any(isinstance(v, Tensor) for v in (xp, h, whh_t)):
+            states = _rnn_run(xp, h, whh_t, self.nonlinearity, self.reverse)  # recorded under create_graph
+        return states
+
+    def backward(self, grad, xp, h, whh_t):
+        h_in, ys = self._states(xp, h, whh_t)
+        steps = ys.shape[0]
+        slopes = _rnn_act_slope(ys, self.nonlinearity)
+        recording = isinstance(grad, Tensor) or isinstance(ys, Tensor)  # under create_graph
+        d_xp = [None] * steps if recording else np.empty(ys.shape, ys.dtype)
+        whh = whh_t.T if recording else np.ascontiguousarray(whh_t.T)
+        d = None
+        for k in range(steps) if self.reverse else range(steps - 1, -1, -1):  # backwards in time
+            dh = grad[k] if d is None else grad[k] + d @ whh
+            if recording:
+                d = d_xp[k] = dh * slopes[k]
+            else:
+                d = np.multiply(dh, slopes[k], out=d_xp[k])
+        if recording:
+            d_xp = np.stack(d_xp)
+        needs = self.needs_grad
+        d_h = d @ whh if needs[1] else None
+        return (d_xp if needs[0] else None), d_h, (fold_matmul_t(h_in, d_xp) if needs[2] else None)
+
+    def jvp(self, tangents, xp, h, whh_t):
+        h_in, ys = self._states(xp, h, whh_t)
+        slopes = _rnn_act_slope(ys, self.nonlinearity)
+        t_xp, t_h, t_whh = tangents
+        steps = ys.shape[0]
+        t_hs: list = [None] * steps
+        for k in range(steps - 1, -1, -1) if self.reverse else range(steps):
+            t_pre = tangent_sum(
+                None if t_xp is None else t_xp[k],
+                None if t_h is None else t_h @ whh_t,
+                None if t_whh is None else h_in[k] @ t_whh,
+            )
+            t_h = None if t_pre is None else t_pre * slopes[k]
+            t_hs[k] = np.zeros(ys.shape[1:], ys.dtype) if t_h is None else t_h
+        return np.stack(t_hs)
+
+
+def _rnn_layer(xp, h, whh_t, nonlinearity: str, reverse: bool = False) -> Tensor:
+    """The outputs (L, N, H) of one Elman RNN layer and direction (see :class:`RNNLayerFused`)."""
+    return RNNLayerFused.apply(xp, h, whh_t, nonlinearity=nonlinearity, reverse=reverse)
+
+
+# ---- GRU layer ----------------------------------------------------------------------------------
+
+
+def _sigmoid_by_tanh(x):
+    """σ(x) = ½ tanh(x/2) + ½: no overflow for large |x| (arrays or Tensors)."""
+    return np.tanh(x * 0.5) * 0.5 + 0.5
+
+
+def _gru_run(xp, h, whh_t, b_hh, reverse: bool):
+    """The GRU over every time step: ((rz, n, gh_n, h_in), h' of every step), in time order.
+
+    Per step k: gh = h W_hhᵀ + b_hh; [r, z] = σ(xp[k, :2H] + gh[:2H]);
+    n = tanh(xp[k, 2H:] + r ⊙ gh_n) with gh_n = gh[2H:]; h' = n + z ⊙ (h − n).
+    On arrays the steps write into preallocated arrays; on Tensors (a rule recomputing
+    under ``create_graph``) the same steps are recorded and stacked.
+    """
+    steps = xp.shape[0]
+    hidden = xp.shape[-1] // 3
+    order = range(steps - 1, -1, -1) if reverse else range(steps)
+    if any(isinstance(v, Tensor) for v in (xp, h, whh_t, b_hh)):
+        per_step: list = [None] * steps
+        outs: list = [None] * steps
+        for k in order:
+            gh = h @ whh_t + b_hh
+            rz = _sigmoid_by_tanh(xp[k][..., : 2 * hidden] + gh[..., : 2 * hidden])
+            gh_n = gh[..., 2 * hidden :]
+            n = np.tanh(xp[k][..., 2 * hidden :] + rz[..., :hidden] * gh_n)
+            per_step[k] = (rz, n, gh_n, h)
+            h = outs[k] = n + rz[..., hidden:] * (h - n)
+        rz, n, gh_n, h_in = (np.stack(column) for column in zip(*per_step))
+        return (rz, n, gh_n, h_in), np.stack(outs)
+    dtype = np.result_type(xp, h, whh_t, b_hh)
+    whh_c = np.ascontiguousarray(whh_t, dtype)  # OpenBLAS is slower with a transposed view
+    rz = np.empty((*xp.shape[:-1], 2 * hidden), dtype)
+    n, gh_n = (np.empty((*xp.shape[:-1], hidden), dtype) for _ in range(2))
+    hs = np.empty((steps + 1, *xp.shape[1:-1], hidden), dtype)  # every state, in time order
+    hs[steps if reverse else 0] = h
+    for k in order:
+        post = k if reverse else k + 1
+        gh = h @ whh_c
+        gh += b_hh
+        a = np.add(xp[k][..., : 2 * hidden], gh[..., : 2 * hidden], out=rz[k])
+        a *= 0.5
+        np.tanh(a, out=a)
+        a *= 0.5
+        a += 0.5
+        gh_n[k] = gh[..., 2 * hidden :]
+        nk = np.multiply(a[..., :hidden], gh_n[k], out=n[k])
+        nk += xp[k][..., 2 * hidden :]
+        np.tanh(nk, out=nk)
+        h_new = np.subtract(h, nk, out=hs[post])
+        h_new *= a[..., hidden:]
+        h_new += nk
+        h = h_new
+    ins, outs = (slice(1, None), slice(None, -1)) if reverse else (slice(None, -1), slice(1, None))
+    return (rz, n, gh_n, hs[ins]), hs[outs].copy()
+
+
+class GRULayerFused(Op):
+    """One GRU layer over a whole sequence as one node.
+
+    Inputs: ``xp`` (L, N, 3H) = x W_ihᵀ + b_ih for every step; the initial state ``h``
+    (N, H); ``whh_t`` = W_hhᵀ (H, 3H); ``b_hh`` (3H,) (zeros for a layer without bias).
+    Output: h'_1 … h'_L, (L, N, H) (see :func:`_gru_run` for one step). ``reverse``
+    runs the steps from L down to 1. For the gradient ḡ of h' at step k (plus what
+    flows back from step k + 1)::
+
+        ∂n_pre = ḡ (1 − z)(1 − n²),   ∂z_pre = ḡ (h − n) z (1 − z),
+        ∂r_pre = ∂n_pre ⊙ gh_n ⊙ r (1 − r),
+        ∂xp_k = [∂r_pre, ∂z_pre, ∂n_pre],   ∂gh_k = [∂r_pre, ∂z_pre, r ⊙ ∂n_pre],
+        ∂h = ḡ z + ∂gh_k W_hh,
+
+    and ∂W_hhᵀ = Σ_k h_{k−1}ᵀ ∂gh_k, ∂b_hh = Σ ∂gh_k after the loop.
+    """
+
+    name = "gru_layer"
+    save_inputs = (0, 1, 2, 3)
+
+    def forward(self, xp, h, whh_t, b_hh, reverse=False):
+        self.reverse = reverse
+        states, hs = _gru_run(xp, h, whh_t, b_hh, reverse)
+        self.ctx = states  # recomputing them would cost the whole forward again
+        return hs
+
+    def _states(self, xp, h, whh_t, b_hh):
+        states = self.ctx
+        if states is None or any(isinstance(v, Tensor) for v in (xp, h, whh_t, b_hh)):
+            states = _gru_run(xp, h, whh_t, b_hh, self.reverse)[0]  # recorded under create_graph
+        return states
+
+    def backward(self, grad, xp, h, whh_t, b_hh):
+        rz, n, gh_n, h_in = self._states(xp, h, whh_t, b_hh)
+        steps, hidden = n.shape[0], n.shape[-1]
+        recording = isinstance(grad, Tensor) or isinstance(rz, Tensor)  # under create_graph
+        d_rz, d_n = rz * (1 - rz), 1 - n * n  # σ' and tanh' of every step at once
+        if recording:
+            d_xp, d_gh = [None] * steps, [None] * steps
+        else:
+            d_xp, d_gh = (
+                np.empty((*n.shape[:-1], 3 * hidden), n.dtype),
+                np.empty((*n.shape[:-1], 3 * hidden), n.dtype),
+            )
+        whh = whh_t.T if recording else np.ascontiguousarray(whh_t.T)
+        dh_next = None
+        for k in range(steps) if self.reverse else range(steps - 1, -1, -1):  # backwards in time
+            r, z = rz[k][..., :hidden], rz[k][..., hidden:]
+            dh = grad[k] if dh_next is None else grad[k] + dh_next
+            dn_pre = dh * (1 - z) * d_n[k]
+            dz_pre = dh * (h_in[k] - n[k]) * d_rz[k][..., hidden:]
+            dr_pre = dn_pre * gh_n[k] * d_rz[k][..., :hidden]
+            if recording:
+                d_xp[k] = np.concatenate((dr_pre, dz_pre, dn_pre), axis=-1)
+                dg = d_gh[k] = np.concatenate((dr_pre, dz_pre, dn_pre * r), axis=-1)
+            else:
+                dx, dg = d_xp[k], d_gh[k]
+                dx[..., :hidden], dx[..., hidden : 2 * hidden], dx[..., 2 * hidden :] = dr_pre, dz_pre, dn_pre
+                dg[..., : 2 * hidden] = dx[..., : 2 * hidden]
+                np.multiply(dn_pre, r, out=dg[..., 2 * hidden :])
+            dh_next = dh * z + dg @ whh
+        if recording:
+            d_xp, d_gh = np.stack(d_xp), np.stack(d_gh)
+        needs = self.needs_grad
+        d_whh_t = fold_matmul_t(h_in, d_gh) if needs[2] else None
+        d_bhh = d_gh.sum(axis=tuple(range(d_gh.ndim - 1))) if needs[3] else None
+        return (d_xp if needs[0] else None), (dh_next if needs[1] else None), d_whh_t, d_bhh
+
+    def jvp(self, tangents, xp, h, whh_t, b_hh):
+        rz, n, gh_n, h_in = self._states(xp, h, whh_t, b_hh)
+        steps, hidden = n.shape[0], n.shape[-1]
+        d_rz, d_n = rz * (1 - rz), 1 - n * n
+        t_xp, t_h, t_whh, t_bhh = tangents
+        t_hs: list = [None] * steps
+        for k in range(steps - 1, -1, -1) if self.reverse else range(steps):
+            t_gh = tangent_sum(
+                None if t_h is None else t_h @ whh_t,
+                None if t_whh is None else h_in[k] @ t_whh,
+                t_bhh,
+            )
+            t_pre = tangent_sum(None if t_xp is None else t_xp[k], t_gh)  # of [r, z, ·] before σ
+            if t_pre is None:  # nothing varies up to here: h' = h stays constant too
+                continue
+            t_pre = np.broadcast_to(t_pre, (*n.shape[1:-1], 3 * hidden))
+            t_r = t_pre[..., :hidden] * d_rz[k][..., :hidden]
+            t_z = t_pre[..., hidden : 2 * hidden] * d_rz[k][..., hidden:]
+            t_n_pre = t_r * gh_n[k]
+            if t_xp is not None:
+                t_n_pre = t_n_pre + t_xp[k][..., 2 * hidden :]
+            if t_gh is not None:
+                t_n_pre = (
+                    t_n_pre + rz[k][..., :hidden] * np.broadcast_to(t_gh, t_pre.shape)[..., 2 * hidden :]
+                )
+            t_n = t_n_pre * d_n[k]
+            z = rz[k][..., hidden:]
+            t_h_new = t_n + t_z * (h_in[k] - n[k]) - z * t_n
+            t_h = t_h_new if t_h is None else t_h_new + z * t_h
+            t_hs[k] = t_h
+        zeros = None
+        for k in range(steps):
+            if t_hs[k] is None:
+                zeros = np.zeros(n.shape[1:], n.dtype) if zeros is None else zeros
+                t_hs[k] = zeros
+        return np.stack(t_hs)
+
+
+def _gru_layer(xp, h, whh_t, b_hh, reverse: bool = False) -> Tensor:
+    """The outputs (L, N, H) of one GRU layer and direction (see :class:`GRULayerFused`)."""
+    return GRULayerFused.apply(xp, h, whh_t, b_hh, reverse=reverse)
 
 
 # ---- padding ------------------------------------------------------------------------------------

@@ -509,3 +509,164 @@ def test_fused_lstm_layer_create_graph_backward_matches_the_ordinary_one():
     assert all(a.grad.requires_grad for a in args)
     for p, a in zip(plain, args):
         np.testing.assert_allclose(p, a.grad.data, rtol=1e-13, atol=1e-14)
+
+
+# ---- the fused GRU layer node -------------------------------------------------------------------
+
+
+def _gru_inputs(seed, steps=4, n=2, hidden=3):
+    r = np.random.default_rng(seed)
+    return [
+        ac.tensor(r.normal(size=(steps, n, 3 * hidden)), requires_grad=True),  # xp
+        ac.tensor(r.normal(size=(n, hidden)) * 0.5, requires_grad=True),  # h
+        ac.tensor(r.normal(size=(hidden, 3 * hidden)) * 0.5, requires_grad=True),  # W_hhᵀ
+        ac.tensor(r.normal(size=3 * hidden) * 0.5, requires_grad=True),  # b_hh
+    ]
+
+
+@pytest.mark.parametrize("reverse", [False, True])
+def test_fused_gru_layer_equals_the_reference_step_by_step(reverse):
+    xp, h, whh_t, b_hh = _gru_inputs(40)
+    ys = FL._gru_layer(xp, h, whh_t, b_hh, reverse)
+    hk, H = h.data, 3
+    for k in range(3, -1, -1) if reverse else range(4):
+        gh = hk @ whh_t.data + b_hh.data
+        x = xp.data[k]
+        r, z = sigmoid(x[:, :H] + gh[:, :H]), sigmoid(x[:, H : 2 * H] + gh[:, H : 2 * H])
+        n = np.tanh(x[:, 2 * H :] + r * gh[:, 2 * H :])
+        hk = (1 - z) * n + z * hk
+        np.testing.assert_allclose(ys.data[k], hk, rtol=1e-13, atol=1e-15)
+    assert ys.grad_fn.name == "gru_layer" and ys.grad_fn.out_shape == (4, 2, 3)
+
+
+def test_nn_gru_records_one_node_per_layer_and_direction():
+    out, h = nn.GRU(2, 3, num_layers=2, bidirectional=True, bias=False)(ac.zeros((6, 2, 2)))
+    names, stack, seen = [], [out.grad_fn, h.grad_fn], set()
+    while stack:
+        node = stack.pop()
+        if node is None or id(node) in seen:
+            continue
+        seen.add(id(node))
+        names.append(node.name)
+        stack.extend(p for p in node.parents if p is not None and hasattr(p, "parents"))
+    assert names.count("gru_layer") == 4
+    assert "sigmoid" not in names and "tanh" not in names
+
+
+@pytest.mark.parametrize("reverse", [False, True])
+def test_fused_gru_layer_gradcheck_gradgradcheck_and_forward_mode(reverse):
+    args = _gru_inputs(41)
+
+    def f(xp, h, whh_t, b_hh):
+        return FL._gru_layer(xp, h, whh_t, b_hh, reverse)
+
+    assert gradcheck(f, args, check_forward_ad=True)
+    assert gradgradcheck(f, args)
+    for k in range(4):  # inputs constant one at a time
+        part = list(args)
+        part[k] = ac.tensor(part[k].data)
+        assert gradcheck(f, part, check_forward_ad=True)
+    zeros = np.zeros((2, 3))  # a plain-array zero initial state, as nn.GRU passes it
+    assert gradcheck(lambda xp, w: f(xp, zeros, w, args[3]), [args[0], args[2]], check_forward_ad=True)
+
+
+@pytest.mark.parametrize("reverse", [False, True])
+def test_fused_gru_layer_native_jvp_equals_the_backward_derived_one(reverse):
+    args = _gru_inputs(42)
+    node = FL._gru_layer(*args, reverse).grad_fn
+    r = np.random.default_rng(43)
+    full = [r.normal(size=a.shape) for a in args]
+    for keep in ((0, 1, 2, 3), (0,), (1,), (2,), (3,), (2, 3)):
+        tangents = [t if i in keep else None for i, t in enumerate(full)]
+        native = node.jvp(tuple(tangents), *_saved(node, "array"))
+        derived = _jvp_by_double_vjp(node, tangents, connected=False)
+        np.testing.assert_allclose(native, derived, rtol=1e-11, atol=1e-13)
+
+
+def test_fused_gru_layer_create_graph_backward_matches_the_ordinary_one():
+    args = _gru_inputs(44)
+    w = np.random.default_rng(45).normal(size=(4, 2, 3))
+
+    def loss():
+        return (FL._gru_layer(*args) * w).sum()
+
+    loss().backward()
+    plain = [a.grad.data.copy() for a in args]
+    for a in args:
+        a.grad = None
+    loss().backward(create_graph=True)
+    assert all(a.grad.requires_grad for a in args)
+    for p, a in zip(plain, args):
+        np.testing.assert_allclose(p, a.grad.data, rtol=1e-13, atol=1e-14)
+
+
+# ---- the fused Elman RNN layer node -------------------------------------------------------------
+
+
+def _rnn_inputs(seed, steps=4, n=2, hidden=3):
+    r = np.random.default_rng(seed)
+    return [
+        ac.tensor(r.normal(size=(steps, n, hidden)), requires_grad=True),  # xp
+        ac.tensor(r.normal(size=(n, hidden)) * 0.5, requires_grad=True),  # h
+        ac.tensor(r.normal(size=(hidden, hidden)) * 0.5, requires_grad=True),  # W_hhᵀ
+    ]
+
+
+@pytest.mark.parametrize("act", ["tanh", "relu"])
+@pytest.mark.parametrize("reverse", [False, True])
+def test_fused_rnn_layer_values_gradients_and_forward_mode(act, reverse):
+    args = _rnn_inputs(50)
+    ys = FL._rnn_layer(*args, act, reverse)
+    hk = args[1].data
+    for k in range(3, -1, -1) if reverse else range(4):
+        pre = args[0].data[k] + hk @ args[2].data
+        hk = np.tanh(pre) if act == "tanh" else np.maximum(pre, 0)
+        np.testing.assert_allclose(ys.data[k], hk, rtol=1e-13, atol=1e-15)
+    assert ys.grad_fn.name == "rnn_layer"
+
+    def f(xp, h, whh_t):
+        return FL._rnn_layer(xp, h, whh_t, act, reverse)
+
+    assert gradcheck(f, args, check_forward_ad=True)
+    for k in range(3):  # inputs constant one at a time
+        part = list(args)
+        part[k] = ac.tensor(part[k].data)
+        assert gradcheck(f, part, check_forward_ad=True)
+    if act == "tanh":  # relu's second derivative is zero almost everywhere
+        assert gradgradcheck(f, args)
+    node = ys.grad_fn
+    r = np.random.default_rng(51)
+    full = [r.normal(size=a.shape) for a in args]
+    for keep in ((0, 1, 2), (0,), (1,), (2,)):
+        tangents = [t if i in keep else None for i, t in enumerate(full)]
+        native = node.jvp(tuple(tangents), *_saved(node, "array"))
+        derived = _jvp_by_double_vjp(node, tangents, connected=False)
+        np.testing.assert_allclose(native, derived, rtol=1e-11, atol=1e-13)
+
+
+def test_fused_rnn_layer_create_graph_backward_matches_the_ordinary_one():
+    args = _rnn_inputs(52)
+    w = np.random.default_rng(53).normal(size=(4, 2, 3))
+
+    def loss():
+        return (FL._rnn_layer(*args, "tanh") * w).sum()
+
+    loss().backward()
+    plain = [a.grad.data.copy() for a in args]
+    for a in args:
+        a.grad = None
+    loss().backward(create_graph=True)
+    assert all(a.grad.requires_grad for a in args)
+    for p, a in zip(plain, args):
+        np.testing.assert_allclose(p, a.grad.data, rtol=1e-13, atol=1e-14)
+
+
+@pytest.mark.parametrize("mode", ["RNN", "GRU"])
+def test_rnn_and_gru_modules_forward_mode_through_the_fused_layers(mode):
+    ac.manual_seed(54)
+    m = getattr(nn, mode)(2, 3, num_layers=2, bidirectional=True, dtype=np.float64)
+    rng = np.random.default_rng(55)
+    x = ac.tensor(rng.normal(size=(3, 2, 2)), requires_grad=True)
+    h0 = ac.tensor(rng.normal(size=(4, 2, 3)) * 0.5, requires_grad=True)
+    assert gradcheck(lambda x, h0: m(x, h0), [x, h0], check_forward_ad=True)
+    assert gradgradcheck(lambda x, h0, *ps: m(x, h0), [x, h0, *m.parameters()])

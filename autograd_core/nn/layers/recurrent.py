@@ -214,8 +214,9 @@ class RNNBase(Module):
                 w_ih, w_hh = w[0], w[1]
                 b_ih, b_hh = (w[2], w[3]) if self.bias else (None, None)
                 # (L, N, gate): every time step in one product, the bias added in place;
-                # for the LSTM both biases go in here once, not b_hh again at every step
-                bias = None if b_ih is None else b_ih + b_hh if lstm else b_ih
+                # for the LSTM and the Elman RNN both biases go in here once, not b_hh
+                # again at every step
+                bias = None if b_ih is None else b_ih if self.mode == "GRU" else b_ih + b_hh
                 xp = F.linear(x, w_ih, bias)
                 h = zeros if h0 is None else h0[idx]
                 c = zeros if c0 is None else c0[idx] if lstm else None
@@ -237,21 +238,18 @@ class RNNBase(Module):
         return (output, (h_n, c_n)) if lstm else (output, h_n)
 
     def _run(self, xp, h, c, whh_t, b_hh, reverse: bool):
-        """The time loop of one layer and direction: (outputs (L, N, H), h_last, c_last)."""
-        if self.mode == "LSTM":  # one node for the whole sequence (b_hh is already in xp)
+        """The time loop of one layer and direction, as one node for the whole sequence:
+        (outputs (L, N, H), h_last, c_last)."""
+        if self.mode == "LSTM":  # b_hh is already in xp
             return FL._lstm_layer(xp, h, c, whh_t, reverse)
-        steps = xp.shape[0]
-        hidden = self.hidden_size
-        order = range(steps - 1, -1, -1) if reverse else range(steps)
-        ys: list = [None] * steps
-        for t in order:
-            xt = xp[t]
-            if self.mode == "GRU":
-                h = _gru_step(xt, h, whh_t, b_hh, hidden)
-            else:
-                h = _rnn_step(xt, h, whh_t, b_hh, "tanh" if self.mode == "RNN_TANH" else "relu")
-            ys[t] = h
-        return ac.stack(ys), h, c
+        if self.mode == "GRU":  # b_hh is not: r multiplies h W_hnᵀ + b_hn
+            if b_hh is None:
+                b_hh = np.zeros(whh_t.shape[-1], whh_t.dtype)
+            ys = FL._gru_layer(xp, h, whh_t, b_hh, reverse)
+        else:  # Elman RNN, b_hh already in xp
+            act = "tanh" if self.mode == "RNN_TANH" else "relu"
+            ys = FL._rnn_layer(xp, h, whh_t, act, reverse)
+        return ys, ys[0 if reverse else -1], None
 
     def extra_repr(self) -> str:
         s = f"{self.input_size}, {self.hidden_size}"
