@@ -1,4 +1,4 @@
-"""Recurrent layers ``RNN``, ``LSTM``, ``GRU`` and their cells, built from differentiable ops.
+"""Recurrent layers ``RNN``, ``LSTM``, ``GRU`` and their cells.
 
 PyTorch's parameter names, shapes, gate order and formulas, so weights move both ways:
 
@@ -8,11 +8,14 @@ PyTorch's parameter names, shapes, gate order and formulas, so weights move both
 * GRU:  r = σ(W_ir x + b_ir + W_hr h + b_hr), z = σ(W_iz x + b_iz + W_hz h + b_hz),
   n = tanh(W_in x + b_in + r ⊙ (W_hn h + b_hn)),  h' = (1 − z) ⊙ n + z ⊙ h
 
-The input projections W_ih x + b_ih of all time steps are one matmul per layer and
-direction (the LSTM adds b_hh there too); only the recurrent part runs in a Python loop
-over time. An LSTM step records four nodes: a matmul, an add, and one fused cell node
-(``functional_layers.LSTMCellFused``: activations, c' and h') whose output h' and c'
-are views of.
+The input projections W_ih x + b_ih of all time steps are one ``F.linear`` per layer
+and direction (the LSTM and the Elman RNN add b_hh there too). The recurrence over
+time is then one node per layer and direction (``functional_layers.LSTMLayerFused``,
+``GRULayerFused``, ``RNNLayerFused``): its forward runs the time loop on arrays, its
+backward is backpropagation through time in one loop, and both have native forward-mode
+rules; under ``create_graph`` the rules recompute the steps on Tensors, so gradients
+of any order work. The cells (``LSTMCell``, ``GRUCell``, ``RNNCell``) record one step;
+``LSTMCell`` is one fused node (``LSTMCellFused``).
 """
 
 from __future__ import annotations
