@@ -194,6 +194,14 @@ def _execute(roots, seeds, retain_graph, create_graph, inputs):
             if general:
                 gs = special(node, g)
             else:
+                if (
+                    (grads or leaf_grads)  # (empty along a chain: no pending sum to add to)
+                    and node.grad_region is not None
+                    and _added_to_region(node, g, grads, leaf_grads, owned)
+                ):
+                    if not retain_graph:
+                        node.saved = node.ctx = None
+                    break  # (the rule would only have built zeros around g to add them)
                 saved = node.saved
                 if saved is None:
                     raise node.released_error()
@@ -362,6 +370,23 @@ def _accumulate_leaf(
         leaf_grads[leaf] = prev + gi
     else:
         leaf_grads[leaf] = _add(prev, gi, node.grad_region, owned, create_graph)
+
+
+def _added_to_region(node, g, grads: dict, leaf_grads: dict, owned: dict) -> bool:
+    """For a basic-index view whose input already has a pending gradient this pass owns:
+    add the view's gradient ``g`` straight into that gradient's region and report True.
+
+    The view's rule would return a fresh input-sized array, zero outside the region,
+    which ``_add`` then adds region by region; building it costs the input's size,
+    L times for L slices of one tensor (quadratic whenever the allocator has to clear
+    the memory), so the engine skips it.
+    """
+    p = node._p
+    prev = leaf_grads.get(p) if isinstance(p, Tensor) else grads.get(p)
+    if prev is None or owned.get(id(prev)) is not prev or g.__class__ is not _ndarray:
+        return False
+    prev[node.grad_region] += g
+    return True
 
 
 def _add(prev, g, region, owned: dict, create_graph: bool):

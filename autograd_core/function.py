@@ -116,6 +116,9 @@ class Op:
     #: use it (``Mul``: a for b's gradient, b for a's); the version check skips a saved
     #: input that no needed gradient uses
     saved_for: tuple | None = None
+    #: derived from ``saved_for`` (see ``__init_subclass__``): per input i, which of the two
+    #: saved inputs to keep when only input i needs grad
+    _keep_one: tuple | None = None
     #: for a one-input op whose input gradient is a fresh array that is zero outside
     #: ``input[grad_region]`` (a basic-index view), that index: the engine then adds
     #: only the region when it sums several gradients of the input (see engine._add)
@@ -131,6 +134,13 @@ class Op:
                 f"{cls.__name__}: Op subclasses must not define __init__ or __new__; "
                 "take parameters as keyword arguments of forward (Op.apply passes them on)"
             )
+        # For a two-input op saving both inputs, what to keep when only input 0 or only
+        # input 1 needs grad, from ``saved_for``: for ``x * c`` with only x needing grad,
+        # ∂x = g·c reads c, and x need not stay alive until backward (a scaled attention
+        # matrix, a dropout input). A saved value of None means "not kept".
+        sf = cls.__dict__.get("saved_for")
+        if sf is not None and cls.save_inputs == (0, 1):
+            cls._keep_one = tuple(tuple(i in sf[k] for k in range(2)) for i in range(2))
         # Bind ``apply`` to the class once: a classmethod would build a new bound method
         # on every ``SomeOp.apply(...)`` call (unless a subclass brings its own apply).
         if getattr(cls.apply, "__func__", None) is _apply_function:
@@ -226,7 +236,12 @@ class Op:
                 node.needs_grad = _SECOND
             si = node.save_inputs  # may be set per instance in forward (e.g. n-ary ops)
             if si:
-                saved = (ad, bd) if si == _ALL_INPUTS[2] else tuple([(ad, bd)[i] for i in si])
+                keep = node._keep_one
+                if keep is None or ra is rb:
+                    saved = (ad, bd) if si == _ALL_INPUTS[2] else tuple([(ad, bd)[i] for i in si])
+                else:  # one input needs grad: keep only what its gradient reads (x * c: c)
+                    keep_a, keep_b = keep[0] if ra else keep[1]
+                    saved = (ad if keep_a else None, bd if keep_b else None)
                 node.saved = (*saved, out) if node.save_output else saved
                 if ra is not rb and isinstance(b if ra else a, Tensor):
                     node.saved_inputs = inputs  # a constant Tensor: keep it for graph tools
@@ -390,8 +405,8 @@ class Op:
         parents = self.parents
         for k, i in enumerate(self.save_inputs):
             p = parents[i]
-            if p is None:
-                continue  # a constant: its array is as good as a Tensor
+            if p is None or values[k] is None:
+                continue  # a constant: its array is as good as a Tensor (or not kept at all)
             values[k] = _connected(values[k], p)
         if self.save_output:
             out = _new(Tensor)
@@ -425,7 +440,7 @@ class Op:
         for k, i in enumerate(self.save_inputs):
             p = self.parents[i]
             v = self.saved[k]
-            if p is not None:
+            if p is not None and v is not None:  # (None: not kept, see _drop_unused)
                 v = _connected(v, p)
             elif self.saved_inputs and isinstance(self.saved_inputs[i], Tensor):
                 v = self.saved_inputs[i]
@@ -438,7 +453,7 @@ class Op:
         if not self.saved:
             return ()
         return tuple(
-            -1 if self.parents[i] is None else self._version_of(self.saved[k])
+            -1 if self.parents[i] is None or self.saved[k] is None else self._version_of(self.saved[k])
             for k, i in enumerate(self.save_inputs)
         )
 

@@ -921,3 +921,53 @@ def test_the_graph_keeps_no_tensor_objects():
         np.testing.assert_allclose(x.grad.data, 8 * x.data)
     finally:
         gc.enable()
+
+
+# ---- what a node keeps: only what a needed gradient reads --------------------------------------
+
+
+def _kept(node):
+    return [v is not None for v in node.saved]
+
+
+def test_product_with_a_constant_keeps_only_the_constant():
+    x = leaf([1.0, -2.0, 3.0])
+    y = ac.tanh(x) * 2.0  # ∂tanh(x) = 2g: tanh(x) itself is not needed by this node
+    assert _kept(y.grad_fn) == [False, True]
+    scaled = y * np.array([1.0, 2.0, 3.0])
+    scaled.sum().backward()
+    np.testing.assert_allclose(
+        x.grad.data, 2.0 * np.array([1.0, 2.0, 3.0]) * (1 - np.tanh([1.0, -2.0, 3.0]) ** 2)
+    )
+
+
+def test_scaled_intermediate_is_freed_once_unreferenced():
+    x = leaf(np.ones((4, 4)))
+    scores = x @ x  # matmul keeps x, not its own output
+    probe = weakref.ref(scores.data)
+    y = scores * 0.125  # like an attention scale
+    del scores
+    gc.collect()
+    assert probe() is None  # nothing keeps the unscaled scores alive
+    y.sum().backward()
+    np.testing.assert_allclose(x.grad.data, 0.125 * (np.ones((4, 4)) @ np.ones((4, 4)).T) * 2)
+
+
+@pytest.mark.parametrize(
+    "make, kept",
+    [
+        (lambda x, c: x * c, [False, True]),
+        (lambda x, c: c * x, [True, False]),
+        (lambda x, c: x / c, [False, True]),
+        (lambda x, c: c / x, [True, True]),  # ∂x = -g·c/x²: both
+        (lambda x, c: x * x, [True, True]),
+    ],
+)
+def test_mul_and_div_keep_what_the_needed_gradients_read(make, kept):
+    x = leaf([0.5, 2.0])
+    c = np.array([3.0, -1.0])
+    y = make(x, c)
+    assert _kept(y.grad_fn) == kept
+    # the gradient is still right, first and second order
+    assert ac.testing.gradcheck(lambda x: make(x, c), [x])
+    assert ac.testing.gradgradcheck(lambda x: make(x, c), [x])

@@ -592,7 +592,8 @@ class Scene:
             return [["<I>saved: freed by backward()</I>"]]
         rows = []
         for i, v in zip(node.save_inputs, node.saved_values):
-            rows.append([esc(f"saved input {i}: {_describe(v)}")])
+            what = "not kept (no needed gradient reads it)" if v is None else _describe(v)
+            rows.append([esc(f"saved input {i}: {what}")])
         if node.save_output and node.out_data is not None:
             rows.append([esc(f"saved output: {_describe(node.out_data)}")])
         ctx = node.ctx

@@ -168,6 +168,14 @@ def test_show_saved_before_and_after_backward():
     assert "saved: freed by backward()" in pic.text(pic.one(r"^mul"))
 
 
+def test_show_saved_says_when_an_input_is_not_kept():
+    x = ac.tensor([1.0, 2.0], requires_grad=True, dtype=np.float64)
+    pic = picture(ac.viz.draw(x * np.array([3.0, 4.0]), show_saved=True))
+    text = pic.text(pic.one(r"^mul"))
+    assert "saved input 0: not kept (no needed gradient reads it)" in text
+    assert "saved input 1: (2,) float64" in text
+
+
 def test_repeated_input_draws_two_arrows():
     x = ac.tensor([1.0, 2.0], requires_grad=True)
     pic = picture(ac.viz.draw(x * x))
