@@ -658,7 +658,19 @@ def _lstm_gate_slopes(acts, hidden: int):
     return slopes
 
 
-class LSTMLayerFused(Op):
+class _SequenceStates:
+    """For the sequence-layer nodes: the per-step states that ``forward`` keeps in ``ctx``
+    for the backward and jvp rules. Under ``create_graph`` (Tensor inputs) they are
+    recomputed on Tensors by the node's ``_run``, so the rule's own graph reaches them
+    and double backward differentiates through them."""
+
+    def _states(self, *inputs):
+        if self.ctx is None or any(isinstance(v, Tensor) for v in inputs):
+            return self._run(*inputs)[0]
+        return self.ctx
+
+
+class LSTMLayerFused(_SequenceStates, Op):
     """One LSTM layer over a whole sequence as one node.
 
     Inputs: ``xp`` (L, N, 4H), the input projections of every step with both biases
@@ -678,16 +690,14 @@ class LSTMLayerFused(Op):
 
     def forward(self, xp, h, c, whh_t, reverse=False):
         self.reverse = reverse
-        states, hs, c_last = _lstm_run(xp, h, c, whh_t, reverse)
+        states, (hs, c_last) = self._run(xp, h, c, whh_t)
         # kept for backward/jvp: recomputing them would cost the whole forward again
         self.ctx = states
         return np.concatenate((hs, c_last[None]))
 
-    def _states(self, xp, h, c, whh_t):
-        states = self.ctx
-        if states is None or any(isinstance(v, Tensor) for v in (xp, h, c, whh_t)):
-            states = _lstm_run(xp, h, c, whh_t, self.reverse)[0]  # recorded under create_graph
-        return states
+    def _run(self, xp, h, c, whh_t):
+        states, hs, c_last = _lstm_run(xp, h, c, whh_t, self.reverse)
+        return states, (hs, c_last)
 
     def backward(self, grad, xp, h, c, whh_t):
         acts, tc, h_in, c_in = self._states(xp, h, c, whh_t)
@@ -800,7 +810,7 @@ def _rnn_run(xp, h, whh_t, nonlinearity: str, reverse: bool):
     return hs[ins], hs[outs].copy()
 
 
-class RNNLayerFused(Op):
+class RNNLayerFused(_SequenceStates, Op):
     """One Elman RNN layer over a whole sequence as one node: h'_k = act(xp_k + h_{k−1} W_hhᵀ).
 
     Inputs: ``xp`` (L, N, H) = x W_ihᵀ + b_ih + b_hh for every step, the initial state
@@ -815,15 +825,12 @@ class RNNLayerFused(Op):
 
     def forward(self, xp, h, whh_t, nonlinearity="tanh", reverse=False):
         self.nonlinearity, self.reverse = nonlinearity, reverse
-        h_in, ys = _rnn_run(xp, h, whh_t, nonlinearity, reverse)
-        self.ctx = (h_in, ys)
+        self.ctx, ys = self._run(xp, h, whh_t)
         return ys
 
-    def _states(self, xp, h, whh_t):
-        states = self.ctx
-        if states is None or any(isinstance(v, Tensor) for v in (xp, h, whh_t)):
-            states = _rnn_run(xp, h, whh_t, self.nonlinearity, self.reverse)  # recorded under create_graph
-        return states
+    def _run(self, xp, h, whh_t):
+        h_in, ys = _rnn_run(xp, h, whh_t, self.nonlinearity, self.reverse)
+        return (h_in, ys), ys
 
     def backward(self, grad, xp, h, whh_t):
         h_in, ys = self._states(xp, h, whh_t)
@@ -925,7 +932,7 @@ def _gru_run(xp, h, whh_t, b_hh, reverse: bool):
     return (rz, n, gh_n, hs[ins]), hs[outs].copy()
 
 
-class GRULayerFused(Op):
+class GRULayerFused(_SequenceStates, Op):
     """One GRU layer over a whole sequence as one node.
 
     Inputs: ``xp`` (L, N, 3H) = x W_ihᵀ + b_ih for every step; the initial state ``h``
@@ -947,15 +954,11 @@ class GRULayerFused(Op):
 
     def forward(self, xp, h, whh_t, b_hh, reverse=False):
         self.reverse = reverse
-        states, hs = _gru_run(xp, h, whh_t, b_hh, reverse)
-        self.ctx = states  # recomputing them would cost the whole forward again
+        self.ctx, hs = self._run(xp, h, whh_t, b_hh)
         return hs
 
-    def _states(self, xp, h, whh_t, b_hh):
-        states = self.ctx
-        if states is None or any(isinstance(v, Tensor) for v in (xp, h, whh_t, b_hh)):
-            states = _gru_run(xp, h, whh_t, b_hh, self.reverse)[0]  # recorded under create_graph
-        return states
+    def _run(self, xp, h, whh_t, b_hh):
+        return _gru_run(xp, h, whh_t, b_hh, self.reverse)
 
     def backward(self, grad, xp, h, whh_t, b_hh):
         rz, n, gh_n, h_in = self._states(xp, h, whh_t, b_hh)

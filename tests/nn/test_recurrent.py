@@ -413,243 +413,135 @@ def test_lstm_and_lstm_cell_gradgradcheck_and_forward_mode_through_the_fused_cel
     assert gradgradcheck(lambda x, h, c, *ps: cell(x, (h, c)), [*args, *cell.parameters()])
 
 
-# ---- the fused LSTM layer node ------------------------------------------------------------------
+# ---- the fused sequence-layer nodes (one node per layer and direction) ---------------------------
 
 
-def _layer_inputs(seed, steps=4, n=2, hidden=3):
+def _sequence_inputs(kind, seed, steps=4, n=2, hidden=3):
+    """Random float64 inputs of one layer node, all requiring grad: xp, h, (c,) W_hhᵀ, (b_hh)."""
     r = np.random.default_rng(seed)
-    return [
-        ac.tensor(r.normal(size=(steps, n, 4 * hidden)), requires_grad=True),  # xp
-        ac.tensor(r.normal(size=(n, hidden)) * 0.5, requires_grad=True),  # h
-        ac.tensor(r.normal(size=(n, hidden)) * 0.5, requires_grad=True),  # c
-        ac.tensor(r.normal(size=(hidden, 4 * hidden)) * 0.5, requires_grad=True),  # W_hhᵀ
-    ]
+    gates = {"lstm": 4, "gru": 3, "rnn": 1}[kind]
+    shapes = [(steps, n, gates * hidden), (n, hidden)]
+    shapes += [(n, hidden)] if kind == "lstm" else []
+    shapes += [(hidden, gates * hidden)]
+    shapes += [(gates * hidden,)] if kind == "gru" else []
+    scale = [1.0] + [0.5] * (len(shapes) - 1)
+    return [ac.tensor(r.normal(size=s) * k, requires_grad=True) for s, k in zip(shapes, scale)]
 
 
-@pytest.mark.parametrize("reverse", [False, True])
-def test_fused_lstm_layer_equals_the_cell_step_by_step(reverse):
-    xp, h, c, whh_t = _layer_inputs(30)
-    ys, h_n, c_n = FL._lstm_layer(xp, h, c, whh_t, reverse)
-    hk, ck = h.data, c.data
-    steps = range(3, -1, -1) if reverse else range(4)
+def _sequence_layer(kind, act="tanh"):
+    """The layer function of ``kind`` as f(*inputs, reverse) -> its outputs (a tuple)."""
+    if kind == "lstm":
+        return lambda *a, reverse=False: FL._lstm_layer(*a, reverse)
+    if kind == "gru":
+        return lambda *a, reverse=False: (FL._gru_layer(*a, reverse),)
+    return lambda *a, reverse=False: (FL._rnn_layer(*a, act, reverse),)
+
+
+def _layer_node(outputs):
+    """The sequence node behind a layer's outputs (the LSTM's are views of its output)."""
+    fn = outputs[0].grad_fn
+    return fn.parents[0] if fn.name == "getitem" else fn
+
+
+def _reference_steps(kind, act, xp, h, rest, reverse):
+    """h' (and the LSTM's c') of every step from PyTorch's formulas, written out in NumPy."""
+    steps = range(xp.shape[0] - 1, -1, -1) if reverse else range(xp.shape[0])
+    ys = np.empty((xp.shape[0], *h.shape))
+    c = rest[0] if kind == "lstm" else None
+    whh_t = rest[1] if kind == "lstm" else rest[0]
+    H = h.shape[-1]
     for k in steps:
-        hk, ck = (v.data for v in FL._lstm_cell(xp.data[k] + hk @ whh_t.data, ck))
-        np.testing.assert_allclose(ys.data[k], hk, rtol=1e-13, atol=1e-15)
-    np.testing.assert_allclose(h_n.data, hk, rtol=1e-13, atol=1e-15)
-    np.testing.assert_allclose(c_n.data, ck, rtol=1e-13, atol=1e-15)
-    # one node for the whole sequence; the three results are views of its output
-    node = ys.grad_fn.parents[0]
-    assert node.name == "lstm_layer" and node.out_shape == (5, 2, 3)
-    assert h_n.grad_fn.parents[0] is node and c_n.grad_fn.parents[0] is node
+        pre = xp[k] + h @ whh_t
+        if kind == "lstm":
+            i, f, g, o = (
+                sigmoid(pre[:, :H]),
+                sigmoid(pre[:, H : 2 * H]),
+                np.tanh(pre[:, 2 * H : 3 * H]),
+                sigmoid(pre[:, 3 * H :]),
+            )
+            c = f * c + i * g
+            h = o * np.tanh(c)
+        elif kind == "gru":
+            gh = h @ whh_t + rest[1]
+            r, z = sigmoid(xp[k][:, :H] + gh[:, :H]), sigmoid(xp[k][:, H : 2 * H] + gh[:, H : 2 * H])
+            n = np.tanh(xp[k][:, 2 * H :] + r * gh[:, 2 * H :])
+            h = (1 - z) * n + z * h
+        else:
+            h = np.tanh(pre) if act == "tanh" else np.maximum(pre, 0)
+        ys[k] = h
+    return ys, h, c
 
 
-def test_nn_lstm_records_one_node_per_layer_and_direction():
-    m = nn.LSTM(2, 3, num_layers=2, bidirectional=True)
-    out, (h, c) = m(ac.zeros((6, 2, 2)))
-    names = []
-    stack, seen = [out.grad_fn, h.grad_fn, c.grad_fn], set()
-    while stack:
-        node = stack.pop()
-        if node is None or id(node) in seen:
-            continue
-        seen.add(id(node))
-        names.append(node.name)
-        stack.extend(p for p in node.parents if p is not None and hasattr(p, "parents"))
-    assert names.count("lstm_layer") == 4
-    assert names.count("lstm_cell") == 0
+LAYER_CASES = [("lstm", "tanh"), ("gru", "tanh"), ("rnn", "tanh"), ("rnn", "relu")]
 
 
 @pytest.mark.parametrize("reverse", [False, True])
-def test_fused_lstm_layer_gradcheck_gradgradcheck_and_forward_mode(reverse):
-    args = _layer_inputs(31)
+@pytest.mark.parametrize("kind, act", LAYER_CASES)
+def test_sequence_layer_values_follow_the_step_by_step_formulas(kind, act, reverse):
+    args = _sequence_inputs(kind, 30)
+    outputs = _sequence_layer(kind, act)(*args, reverse=reverse)
+    data = [a.data for a in args]
+    ys, h_n, c_n = _reference_steps(kind, act, data[0], data[1], data[2:], reverse)
+    np.testing.assert_allclose(outputs[0].data, ys, rtol=1e-13, atol=1e-15)
+    node = _layer_node(outputs)
+    assert node.name == f"{kind}_layer"
+    if kind == "lstm":  # h_n and c_n: views of the same node's (L + 1, N, H) output
+        np.testing.assert_allclose(outputs[1].data, h_n, rtol=1e-13, atol=1e-15)
+        np.testing.assert_allclose(outputs[2].data, c_n, rtol=1e-13, atol=1e-15)
+        assert node.out_shape == (5, 2, 3)
+        assert all(o.grad_fn.parents[0] is node for o in outputs)
 
-    def f(xp, h, c, whh_t):
-        return FL._lstm_layer(xp, h, c, whh_t, reverse)
+
+@pytest.mark.parametrize("reverse", [False, True])
+@pytest.mark.parametrize("kind, act", LAYER_CASES)
+def test_sequence_layer_gradcheck_gradgradcheck_and_forward_mode(kind, act, reverse):
+    args = _sequence_inputs(kind, 31)
+    layer = _sequence_layer(kind, act)
+
+    def f(*inputs):
+        return layer(*inputs, reverse=reverse)
 
     assert gradcheck(f, args, check_forward_ad=True)
-    assert gradgradcheck(f, args)
-    # inputs constant one at a time: the rules skip that gradient / tangent
-    for k in range(4):
-        part = list(args)
-        part[k] = ac.tensor(part[k].data)
-        assert gradcheck(f, part, check_forward_ad=True)
-    # a plain-array zero initial state, as nn.LSTM passes it
-    zeros = np.zeros((2, 3))
-    assert gradcheck(lambda xp, w: f(xp, zeros, zeros, w), [args[0], args[3]], check_forward_ad=True)
-
-
-@pytest.mark.parametrize("reverse", [False, True])
-def test_fused_lstm_layer_native_jvp_equals_the_backward_derived_one(reverse):
-    args = _layer_inputs(32)
-    node = FL._lstm_layer(*args, reverse)[0].grad_fn.parents[0]
-    r = np.random.default_rng(33)
-    full = [r.normal(size=a.shape) for a in args]
-    for keep in ((0, 1, 2, 3), (0,), (1,), (2,), (3,), (1, 3)):
-        tangents = [t if i in keep else None for i, t in enumerate(full)]
-        native = node.jvp(tuple(tangents), *_saved(node, "array"))
-        derived = _jvp_by_double_vjp(node, tangents, connected=False)
-        np.testing.assert_allclose(native, derived, rtol=1e-11, atol=1e-13)
-
-
-def test_fused_lstm_layer_create_graph_backward_matches_the_ordinary_one():
-    """Under create_graph the rule recomputes the states it otherwise reads from the
-    saved context: both paths give the same first derivative."""
-    args = _layer_inputs(34)
-    w = np.random.default_rng(35).normal(size=(5, 2, 3))
-
-    def loss():
-        ys, h_n, c_n = FL._lstm_layer(*args)
-        return (ys * w[:4]).sum() + (c_n * w[4]).sum() + h_n.sum()
-
-    loss().backward()
-    plain = [a.grad.data.copy() for a in args]
-    for a in args:
-        a.grad = None
-    loss().backward(create_graph=True)
-    assert all(a.grad.requires_grad for a in args)
-    for p, a in zip(plain, args):
-        np.testing.assert_allclose(p, a.grad.data, rtol=1e-13, atol=1e-14)
-
-
-# ---- the fused GRU layer node -------------------------------------------------------------------
-
-
-def _gru_inputs(seed, steps=4, n=2, hidden=3):
-    r = np.random.default_rng(seed)
-    return [
-        ac.tensor(r.normal(size=(steps, n, 3 * hidden)), requires_grad=True),  # xp
-        ac.tensor(r.normal(size=(n, hidden)) * 0.5, requires_grad=True),  # h
-        ac.tensor(r.normal(size=(hidden, 3 * hidden)) * 0.5, requires_grad=True),  # W_hhᵀ
-        ac.tensor(r.normal(size=3 * hidden) * 0.5, requires_grad=True),  # b_hh
-    ]
-
-
-@pytest.mark.parametrize("reverse", [False, True])
-def test_fused_gru_layer_equals_the_reference_step_by_step(reverse):
-    xp, h, whh_t, b_hh = _gru_inputs(40)
-    ys = FL._gru_layer(xp, h, whh_t, b_hh, reverse)
-    hk, H = h.data, 3
-    for k in range(3, -1, -1) if reverse else range(4):
-        gh = hk @ whh_t.data + b_hh.data
-        x = xp.data[k]
-        r, z = sigmoid(x[:, :H] + gh[:, :H]), sigmoid(x[:, H : 2 * H] + gh[:, H : 2 * H])
-        n = np.tanh(x[:, 2 * H :] + r * gh[:, 2 * H :])
-        hk = (1 - z) * n + z * hk
-        np.testing.assert_allclose(ys.data[k], hk, rtol=1e-13, atol=1e-15)
-    assert ys.grad_fn.name == "gru_layer" and ys.grad_fn.out_shape == (4, 2, 3)
-
-
-def test_nn_gru_records_one_node_per_layer_and_direction():
-    out, h = nn.GRU(2, 3, num_layers=2, bidirectional=True, bias=False)(ac.zeros((6, 2, 2)))
-    names, stack, seen = [], [out.grad_fn, h.grad_fn], set()
-    while stack:
-        node = stack.pop()
-        if node is None or id(node) in seen:
-            continue
-        seen.add(id(node))
-        names.append(node.name)
-        stack.extend(p for p in node.parents if p is not None and hasattr(p, "parents"))
-    assert names.count("gru_layer") == 4
-    assert "sigmoid" not in names and "tanh" not in names
-
-
-@pytest.mark.parametrize("reverse", [False, True])
-def test_fused_gru_layer_gradcheck_gradgradcheck_and_forward_mode(reverse):
-    args = _gru_inputs(41)
-
-    def f(xp, h, whh_t, b_hh):
-        return FL._gru_layer(xp, h, whh_t, b_hh, reverse)
-
-    assert gradcheck(f, args, check_forward_ad=True)
-    assert gradgradcheck(f, args)
-    for k in range(4):  # inputs constant one at a time
-        part = list(args)
-        part[k] = ac.tensor(part[k].data)
-        assert gradcheck(f, part, check_forward_ad=True)
-    zeros = np.zeros((2, 3))  # a plain-array zero initial state, as nn.GRU passes it
-    assert gradcheck(lambda xp, w: f(xp, zeros, w, args[3]), [args[0], args[2]], check_forward_ad=True)
-
-
-@pytest.mark.parametrize("reverse", [False, True])
-def test_fused_gru_layer_native_jvp_equals_the_backward_derived_one(reverse):
-    args = _gru_inputs(42)
-    node = FL._gru_layer(*args, reverse).grad_fn
-    r = np.random.default_rng(43)
-    full = [r.normal(size=a.shape) for a in args]
-    for keep in ((0, 1, 2, 3), (0,), (1,), (2,), (3,), (2, 3)):
-        tangents = [t if i in keep else None for i, t in enumerate(full)]
-        native = node.jvp(tuple(tangents), *_saved(node, "array"))
-        derived = _jvp_by_double_vjp(node, tangents, connected=False)
-        np.testing.assert_allclose(native, derived, rtol=1e-11, atol=1e-13)
-
-
-def test_fused_gru_layer_create_graph_backward_matches_the_ordinary_one():
-    args = _gru_inputs(44)
-    w = np.random.default_rng(45).normal(size=(4, 2, 3))
-
-    def loss():
-        return (FL._gru_layer(*args) * w).sum()
-
-    loss().backward()
-    plain = [a.grad.data.copy() for a in args]
-    for a in args:
-        a.grad = None
-    loss().backward(create_graph=True)
-    assert all(a.grad.requires_grad for a in args)
-    for p, a in zip(plain, args):
-        np.testing.assert_allclose(p, a.grad.data, rtol=1e-13, atol=1e-14)
-
-
-# ---- the fused Elman RNN layer node -------------------------------------------------------------
-
-
-def _rnn_inputs(seed, steps=4, n=2, hidden=3):
-    r = np.random.default_rng(seed)
-    return [
-        ac.tensor(r.normal(size=(steps, n, hidden)), requires_grad=True),  # xp
-        ac.tensor(r.normal(size=(n, hidden)) * 0.5, requires_grad=True),  # h
-        ac.tensor(r.normal(size=(hidden, hidden)) * 0.5, requires_grad=True),  # W_hhᵀ
-    ]
-
-
-@pytest.mark.parametrize("act", ["tanh", "relu"])
-@pytest.mark.parametrize("reverse", [False, True])
-def test_fused_rnn_layer_values_gradients_and_forward_mode(act, reverse):
-    args = _rnn_inputs(50)
-    ys = FL._rnn_layer(*args, act, reverse)
-    hk = args[1].data
-    for k in range(3, -1, -1) if reverse else range(4):
-        pre = args[0].data[k] + hk @ args[2].data
-        hk = np.tanh(pre) if act == "tanh" else np.maximum(pre, 0)
-        np.testing.assert_allclose(ys.data[k], hk, rtol=1e-13, atol=1e-15)
-    assert ys.grad_fn.name == "rnn_layer"
-
-    def f(xp, h, whh_t):
-        return FL._rnn_layer(xp, h, whh_t, act, reverse)
-
-    assert gradcheck(f, args, check_forward_ad=True)
-    for k in range(3):  # inputs constant one at a time
-        part = list(args)
-        part[k] = ac.tensor(part[k].data)
-        assert gradcheck(f, part, check_forward_ad=True)
     if act == "tanh":  # relu's second derivative is zero almost everywhere
         assert gradgradcheck(f, args)
-    node = ys.grad_fn
-    r = np.random.default_rng(51)
+    for k in range(len(args)):  # inputs constant one at a time: the rules skip that one
+        part = list(args)
+        part[k] = ac.tensor(part[k].data)
+        assert gradcheck(f, part, check_forward_ad=True)
+    # a plain-array zero initial state, as the modules pass it
+    zeros = np.zeros((2, 3))
+    state = [zeros, zeros] if kind == "lstm" else [zeros]
+    n_state = len(state)
+    assert gradcheck(
+        lambda xp, *rest: f(xp, *state, *rest), [args[0], *args[1 + n_state :]], check_forward_ad=True
+    )
+
+
+@pytest.mark.parametrize("reverse", [False, True])
+@pytest.mark.parametrize("kind, act", LAYER_CASES)
+def test_sequence_layer_native_jvp_equals_the_backward_derived_one(kind, act, reverse):
+    args = _sequence_inputs(kind, 32)
+    node = _layer_node(_sequence_layer(kind, act)(*args, reverse=reverse))
+    r = np.random.default_rng(33)
     full = [r.normal(size=a.shape) for a in args]
-    for keep in ((0, 1, 2), (0,), (1,), (2,)):
+    for keep in [tuple(range(len(args)))] + [(i,) for i in range(len(args))]:
         tangents = [t if i in keep else None for i, t in enumerate(full)]
         native = node.jvp(tuple(tangents), *_saved(node, "array"))
         derived = _jvp_by_double_vjp(node, tangents, connected=False)
         np.testing.assert_allclose(native, derived, rtol=1e-11, atol=1e-13)
 
 
-def test_fused_rnn_layer_create_graph_backward_matches_the_ordinary_one():
-    args = _rnn_inputs(52)
-    w = np.random.default_rng(53).normal(size=(4, 2, 3))
+@pytest.mark.parametrize("kind", ["lstm", "gru", "rnn"])
+def test_sequence_layer_create_graph_backward_matches_the_ordinary_one(kind):
+    """Under create_graph the rule recomputes the states it otherwise reads from the
+    saved context: both paths give the same first derivative."""
+    args = _sequence_inputs(kind, 34)
+    layer = _sequence_layer(kind)
+    r = np.random.default_rng(35)
+    weights = [r.normal(size=o.shape) for o in layer(*args)]
 
     def loss():
-        return (FL._rnn_layer(*args, "tanh") * w).sum()
+        return sum((o * w).sum() for o, w in zip(layer(*args), weights))
 
     loss().backward()
     plain = [a.grad.data.copy() for a in args]
@@ -659,6 +551,28 @@ def test_fused_rnn_layer_create_graph_backward_matches_the_ordinary_one():
     assert all(a.grad.requires_grad for a in args)
     for p, a in zip(plain, args):
         np.testing.assert_allclose(p, a.grad.data, rtol=1e-13, atol=1e-14)
+
+
+def _graph_names(*outputs):
+    names, stack, seen = [], [o.grad_fn for o in outputs], set()
+    while stack:
+        node = stack.pop()
+        if node is None or id(node) in seen:
+            continue
+        seen.add(id(node))
+        names.append(node.name)
+        stack.extend(p for p in node.parents if p is not None and hasattr(p, "parents"))
+    return names
+
+
+@pytest.mark.parametrize("mode", ["LSTM", "GRU", "RNN"])
+def test_recurrent_modules_record_one_node_per_layer_and_direction(mode):
+    out, state = getattr(nn, mode)(2, 3, num_layers=2, bidirectional=True, bias=mode != "GRU")(
+        ac.zeros((6, 2, 2))
+    )
+    names = _graph_names(out, *(state if mode == "LSTM" else (state,)))
+    assert names.count(f"{mode.lower()}_layer") == 4
+    assert not {"lstm_cell", "sigmoid", "tanh", "matmul"} & set(names)
 
 
 @pytest.mark.parametrize("mode", ["RNN", "GRU"])
