@@ -444,30 +444,16 @@ def _layer_node(outputs):
 
 
 def _reference_steps(kind, act, xp, h, rest, reverse):
-    """h' (and the LSTM's c') of every step from PyTorch's formulas, written out in NumPy."""
-    steps = range(xp.shape[0] - 1, -1, -1) if reverse else range(xp.shape[0])
-    ys = np.empty((xp.shape[0], *h.shape))
+    """h' of every step, the last h' and the LSTM's last c', from :func:`ref_step` (the
+    input projection xp taken as given: an identity W_ih and no b_ih)."""
+    mode = {"lstm": "LSTM", "gru": "GRU", "rnn": act}[kind]
     c = rest[0] if kind == "lstm" else None
     whh_t = rest[1] if kind == "lstm" else rest[0]
-    H = h.shape[-1]
-    for k in steps:
-        pre = xp[k] + h @ whh_t
-        if kind == "lstm":
-            i, f, g, o = (
-                sigmoid(pre[:, :H]),
-                sigmoid(pre[:, H : 2 * H]),
-                np.tanh(pre[:, 2 * H : 3 * H]),
-                sigmoid(pre[:, 3 * H :]),
-            )
-            c = f * c + i * g
-            h = o * np.tanh(c)
-        elif kind == "gru":
-            gh = h @ whh_t + rest[1]
-            r, z = sigmoid(xp[k][:, :H] + gh[:, :H]), sigmoid(xp[k][:, H : 2 * H] + gh[:, H : 2 * H])
-            n = np.tanh(xp[k][:, 2 * H :] + r * gh[:, 2 * H :])
-            h = (1 - z) * n + z * h
-        else:
-            h = np.tanh(pre) if act == "tanh" else np.maximum(pre, 0)
+    b_hh = rest[1] if kind == "gru" else 0.0
+    eye = np.eye(xp.shape[-1])
+    ys = np.empty((xp.shape[0], *h.shape))
+    for k in range(xp.shape[0] - 1, -1, -1) if reverse else range(xp.shape[0]):
+        h, c = ref_step(mode, xp[k], h, c, eye, whh_t.T, 0.0, b_hh)
         ys[k] = h
     return ys, h, c
 
