@@ -440,7 +440,9 @@ class Op:
         for k, i in enumerate(self.save_inputs):
             p = self.parents[i]
             v = self.saved[k]
-            if p is not None and v is not None:  # (None: not kept, see _drop_unused)
+            if v is None:  # not kept: no needed gradient reads it (see _keep_one)
+                pass
+            elif p is not None:
                 v = _connected(v, p)
             elif self.saved_inputs and isinstance(self.saved_inputs[i], Tensor):
                 v = self.saved_inputs[i]

@@ -168,9 +168,11 @@ def test_show_saved_before_and_after_backward():
     assert "saved: freed by backward()" in pic.text(pic.one(r"^mul"))
 
 
-def test_show_saved_says_when_an_input_is_not_kept():
+@pytest.mark.parametrize("constant_tensor", [False, True])
+def test_show_saved_says_when_an_input_is_not_kept(constant_tensor):
     x = ac.tensor([1.0, 2.0], requires_grad=True, dtype=np.float64)
-    pic = picture(ac.viz.draw(x * np.array([3.0, 4.0]), show_saved=True))
+    c = np.array([3.0, 4.0])
+    pic = picture(ac.viz.draw(x * (ac.tensor(c) if constant_tensor else c), show_saved=True))
     text = pic.text(pic.one(r"^mul"))
     assert "saved input 0: not kept (no needed gradient reads it)" in text
     assert "saved input 1: (2,) float64" in text
