@@ -116,9 +116,10 @@ class Op:
     #: use it (``Mul``: a for b's gradient, b for a's); the version check skips a saved
     #: input that no needed gradient uses
     saved_for: tuple | None = None
-    #: derived from ``saved_for`` (see ``__init_subclass__``): per input i, which of the two
-    #: saved inputs to keep when only input i needs grad
-    _keep_one: tuple | None = None
+    #: derived from ``saved_for`` (see ``__init_subclass__``): whether, when only input a
+    #: (only input b) needs grad, that input's own saved array goes unread: it is not kept
+    _a_unread_alone: bool = False
+    _b_unread_alone: bool = False
     #: for a one-input op whose input gradient is a fresh array that is zero outside
     #: ``input[grad_region]`` (a basic-index view), that index: the engine then adds
     #: only the region when it sums several gradients of the input (see engine._add)
@@ -134,13 +135,15 @@ class Op:
                 f"{cls.__name__}: Op subclasses must not define __init__ or __new__; "
                 "take parameters as keyword arguments of forward (Op.apply passes them on)"
             )
-        # For a two-input op saving both inputs, what to keep when only input 0 or only
-        # input 1 needs grad, from ``saved_for``: for ``x * c`` with only x needing grad,
+        # A two-input op saving both inputs, when only one input needs grad, keeps that
+        # input's array only if its gradient reads it (``saved_for``): for ``x * c``,
         # ∂x = g·c reads c, and x need not stay alive until backward (a scaled attention
-        # matrix, a dropout input). A saved value of None means "not kept".
+        # matrix, a dropout input); ``apply`` saves None in its place. (``c / x`` keeps x:
+        # ∂x = -g·c/x².)
         sf = cls.__dict__.get("saved_for")
         if sf is not None and cls.save_inputs == (0, 1):
-            cls._keep_one = tuple(tuple(i in sf[k] for k in range(2)) for i in range(2))
+            cls._a_unread_alone = 0 not in sf[0]
+            cls._b_unread_alone = 1 not in sf[1]
         # Bind ``apply`` to the class once: a classmethod would build a new bound method
         # on every ``SomeOp.apply(...)`` call (unless a subclass brings its own apply).
         if getattr(cls.apply, "__func__", None) is _apply_function:
@@ -230,18 +233,17 @@ class Op:
                 else:
                     node._p = pa
                     node.needs_grad = _FIRST
+                    if node._a_unread_alone:  # x * c: ∂x = g·c, x itself is not kept
+                        ad = None
             else:
                 pb = b._grad_fn
                 node._p = b if pb is None else pb
                 node.needs_grad = _SECOND
+                if node._b_unread_alone:
+                    bd = None
             si = node.save_inputs  # may be set per instance in forward (e.g. n-ary ops)
             if si:
-                keep = node._keep_one
-                if keep is None or ra is rb:
-                    saved = (ad, bd) if si == _ALL_INPUTS[2] else tuple([(ad, bd)[i] for i in si])
-                else:  # one input needs grad: keep only what its gradient reads (x * c: c)
-                    keep_a, keep_b = keep[0] if ra else keep[1]
-                    saved = (ad if keep_a else None, bd if keep_b else None)
+                saved = (ad, bd) if si == _ALL_INPUTS[2] else tuple([(ad, bd)[i] for i in si])
                 node.saved = (*saved, out) if node.save_output else saved
                 if ra is not rb and isinstance(b if ra else a, Tensor):
                     node.saved_inputs = inputs  # a constant Tensor: keep it for graph tools
@@ -440,7 +442,7 @@ class Op:
         for k, i in enumerate(self.save_inputs):
             p = self.parents[i]
             v = self.saved[k]
-            if v is None:  # not kept: no needed gradient reads it (see _keep_one)
+            if v is None:  # not kept: no needed gradient reads it (see _a_unread_alone)
                 pass
             elif p is not None:
                 v = _connected(v, p)
