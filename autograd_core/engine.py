@@ -194,14 +194,6 @@ def _execute(roots, seeds, retain_graph, create_graph, inputs):
             if general:
                 gs = special(node, g)
             else:
-                if (
-                    (grads or leaf_grads)  # (empty along a chain: no pending sum to add to)
-                    and node.grad_region is not None
-                    and _added_to_region(node, g, grads, leaf_grads, owned)
-                ):
-                    if not retain_graph:
-                        node.saved = node.ctx = None
-                    break  # (the rule would only have built zeros around g to add them)
                 saved = node.saved
                 if saved is None:
                     raise node.released_error()
@@ -209,6 +201,14 @@ def _execute(roots, seeds, retain_graph, create_graph, inputs):
                     node.check_versions()  # something was written in place since recording
                 # (unrolled: `backward(g, *saved)` would allocate a list and a tuple)
                 if not saved:
+                    if (
+                        node.grad_region is not None  # (a view: it saves nothing)
+                        and (grads or leaf_grads)
+                        and _added_to_region(node, g, grads, leaf_grads, owned)
+                    ):
+                        if not retain_graph:
+                            node.saved = node.ctx = None
+                        break  # (the rule would only have built zeros around g to add them)
                     gs = node.backward(g)
                 elif len(saved) == 1:
                     gs = node.backward(g, saved[0])

@@ -233,17 +233,20 @@ class Op:
                 else:
                     node._p = pa
                     node.needs_grad = _FIRST
-                    if node._a_unread_alone:  # x * c: ∂x = g·c, x itself is not kept
-                        ad = None
             else:
                 pb = b._grad_fn
                 node._p = b if pb is None else pb
                 node.needs_grad = _SECOND
-                if node._b_unread_alone:
-                    bd = None
             si = node.save_inputs  # may be set per instance in forward (e.g. n-ary ops)
             if si:
-                saved = (ad, bd) if si == _ALL_INPUTS[2] else tuple([(ad, bd)[i] for i in si])
+                if si != _ALL_INPUTS[2]:
+                    saved = tuple([(ad, bd)[i] for i in si])
+                elif ra is rb:
+                    saved = (ad, bd)
+                elif ra:  # x * c: ∂x = g·c, so x itself is not kept (see _a_unread_alone)
+                    saved = (None if node._a_unread_alone else ad, bd)
+                else:
+                    saved = (ad, None if node._b_unread_alone else bd)
                 node.saved = (*saved, out) if node.save_output else saved
                 if ra is not rb and isinstance(b if ra else a, Tensor):
                     node.saved_inputs = inputs  # a constant Tensor: keep it for graph tools
