@@ -8,7 +8,11 @@ products of one step (batch 128, float32, the same operand layouts the floor use
 interleaved in one process, so the table says how much of any gap to PyTorch is the
 BLAS library rather than the autodiff engine.
 
-    python benchmarks/bench_gemm.py [--threads 1] [--repeats 31] [--batch 128]
+    python benchmarks/bench_gemm.py [--threads 1] [--repeats 31] [--batch 128] [--mkl LIB]
+
+``--mkl path/to/libmkl_rt.so.3`` (from ``pip install mkl``: ``<prefix>/lib``) adds a
+column for MKL's ``cblas_sgemm`` called through ctypes on the same NumPy arrays: what
+the products would cost if autograd_core called MKL itself (the library does not).
 """
 
 from __future__ import annotations
@@ -53,10 +57,36 @@ def products(batch: int) -> dict[str, tuple[np.ndarray, np.ndarray]]:
     }
 
 
-def workloads(batch: int = 128, repeats: int = 31) -> list[Workload]:
+def mkl_sgemm(path: str, threads: int | None):
+    """``matmul(a, b)`` for 2-D float32 C- or F-ordered arrays through MKL's cblas_sgemm."""
+    import ctypes
+
+    lib = ctypes.CDLL(path, mode=ctypes.RTLD_LOCAL)
+    if threads:
+        lib.MKL_Set_Num_Threads(threads)
+    gemm = lib.cblas_sgemm
+    i, f, p = ctypes.c_int, ctypes.c_float, ctypes.c_void_p
+    gemm.argtypes = [i, i, i, i, i, i, f, p, i, p, i, f, p, i]
+    row_major, no_trans, trans = 101, 111, 112
+
+    def matmul(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        (m, k), n = a.shape, b.shape[1]
+        ta, lda = (no_trans, k) if a.flags.c_contiguous else (trans, m)
+        tb, ldb = (no_trans, n) if b.flags.c_contiguous else (trans, k)
+        out = np.empty((m, n), np.float32)
+        gemm(row_major, ta, tb, m, n, k, 1.0, a.ctypes.data, lda, b.ctypes.data, ldb, 0.0, out.ctypes.data, n)
+        return out
+
+    return matmul
+
+
+def workloads(batch: int = 128, repeats: int = 31, mkl=None) -> list[Workload]:
     rows = []
     for name, (a, b) in products(batch).items():
         impls = {"numpy": lambda a=a, b=b: np.matmul(a, b)}
+        if mkl is not None:
+            impls["mkl"] = lambda a=a, b=b: mkl(a, b)
+            np.testing.assert_allclose(impls["mkl"](), impls["numpy"](), rtol=1e-4, atol=1e-3)
         if torch is not None:
             ta, tb = torch.from_numpy(a), torch.from_numpy(b)  # views of the same memory
             impls["pytorch"] = lambda ta=ta, tb=tb: torch.matmul(ta, tb)
@@ -67,21 +97,28 @@ def workloads(batch: int = 128, repeats: int = 31) -> list[Workload]:
 
 
 def report(rows: list[Workload]) -> str:
-    lines = ["| product | NumPy matmul | PyTorch matmul | NumPy / PyTorch |", "|---|---:|---:|---:|"]
-    total = {"numpy": 0.0, "pytorch": 0.0}
+    mkl = any("mkl" in w.medians for w in rows)
+    head = "| product | NumPy matmul | PyTorch matmul | NumPy / PyTorch |" + (
+        " MKL via ctypes | NumPy / MKL |" if mkl else ""
+    )
+    lines = [head, "|---|" + "---:|" * (5 if mkl else 3)]
+    total = {"numpy": 0.0, "pytorch": 0.0, "mkl": 0.0}
     for w in rows:
         m = w.medians
         for k in total:
             total[k] += m.get(k, float("nan"))
-        torch_cell = fmt(m["pytorch"]) if "pytorch" in m else "—"
-        ratio = f"{m['numpy'] / m['pytorch']:.2f}x" if "pytorch" in m else "—"
-        lines.append(f"| {w.name} | {fmt(m['numpy'])} | {torch_cell} | {ratio} |")
-    if torch is not None:
-        lines.append(
-            f"| all five | {fmt(total['numpy'])} | {fmt(total['pytorch'])} | "
-            f"{total['numpy'] / total['pytorch']:.2f}x |"
-        )
+        lines.append(f"| {w.name} | " + " | ".join(_cells(m, mkl)) + " |")
+    if torch is not None or mkl:
+        lines.append("| all five | " + " | ".join(_cells(total, mkl)) + " |")
     return "\n".join(lines)
+
+
+def _cells(m: dict, mkl: bool) -> list[str]:
+    cells = [fmt(m["numpy"])]
+    for peer in ("pytorch", "mkl") if mkl else ("pytorch",):
+        ok = m.get(peer) is not None and m[peer] == m[peer]  # (not NaN)
+        cells += [fmt(m[peer]), f"{m['numpy'] / m[peer]:.2f}x"] if ok else ["—", "—"]
+    return cells
 
 
 def main(argv: list[str] | None = None) -> list[Workload]:
@@ -89,10 +126,12 @@ def main(argv: list[str] | None = None) -> list[Workload]:
     parser.add_argument("--threads", type=int, help="BLAS and PyTorch threads (default: the libraries' own)")
     parser.add_argument("--repeats", type=int, default=31)
     parser.add_argument("--batch", type=int, default=128)
+    parser.add_argument("--mkl", metavar="LIB", help="path of libmkl_rt.so: also time MKL's sgemm")
     args = parser.parse_args(argv)
     if torch is not None and args.threads:
         torch.set_num_threads(args.threads)
-    rows = workloads(args.batch, args.repeats)
+    mkl = mkl_sgemm(args.mkl, args.threads) if args.mkl else None
+    rows = workloads(args.batch, args.repeats, mkl)
     for w in rows:
         w.run()
     print(f"batch {args.batch}, float32; NumPy {np.__version__} ({blas_name()})", end="")
