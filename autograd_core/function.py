@@ -438,18 +438,17 @@ class Op:
     @property
     def saved_values(self) -> tuple:
         """The saved inputs: Tensors for inputs that need grad (in their graph position),
-        plain values otherwise. Empty once released."""
+        plain values otherwise, None for an input the node did not keep because no
+        needed gradient reads it (see ``_a_unread_alone``). Empty once released."""
         if not self.saved:
             return ()
         values = []
         for k, i in enumerate(self.save_inputs):
             p = self.parents[i]
             v = self.saved[k]
-            if v is None:  # not kept: no needed gradient reads it (see _a_unread_alone)
-                pass
-            elif p is not None:
+            if v is not None and p is not None:
                 v = _connected(v, p)
-            elif self.saved_inputs and isinstance(self.saved_inputs[i], Tensor):
+            elif v is not None and self.saved_inputs and isinstance(self.saved_inputs[i], Tensor):
                 v = self.saved_inputs[i]
             values.append(v)
         return tuple(values)
