@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 
 import autograd_core as ac
 from autograd_core.errors import DTypeError, GraphError, InplaceError, ShapeError
+from autograd_core.graph import is_op, walk
 from autograd_core.ops.indexing import (
     _LOOP_RUN,
     _LOOP_SLICE,
@@ -262,14 +263,9 @@ def test_flat_index_unique_positions_scatter_by_assignment():
     gradgradcheck(lambda t: scatter(t) * scatter(t), [gv])
 
 
-def _node_names(t):
-    names, stack = set(), [t.grad_fn]
-    while stack:
-        n = stack.pop()
-        if n is not None and getattr(n, "_is_node", False):
-            names.add(n.name)
-            stack.extend(n.parents)
-    return names
+def _node_names(*tensors) -> set:
+    """The names of every operation in the graphs of ``tensors``."""
+    return {n.name for n, _ in walk(*tensors) if is_op(n)}
 
 
 @pytest.mark.parametrize("flat", [False, True])
