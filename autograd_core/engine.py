@@ -232,18 +232,12 @@ def _execute(roots, seeds, retain_graph, create_graph, inputs):
             if needs is _ONE:
                 p = node._p
                 i = 0
-            elif needs is _FIRST:
+            elif needs is _FIRST or needs is _SECOND:
                 if gs.__class__ is _ndarray or len(gs) != 2:
                     raise _count_error(node, gs)
                 p = node._p
-                gs = gs[0]
-                i = 0
-            elif needs is _SECOND:
-                if gs.__class__ is _ndarray or len(gs) != 2:
-                    raise _count_error(node, gs)
-                p = node._p
-                gs = gs[1]
-                i = 1
+                i = 0 if needs is _FIRST else 1
+                gs = gs[i]
             else:
                 parents = node._ps
                 if len(gs) != len(parents):
