@@ -10,7 +10,7 @@ tensor([2., 4., 6.], dtype=float32)
 
 from __future__ import annotations
 
-from . import data, errors, graph, ops, optim, testing, viz
+from . import backends, data, errors, graph, ops, optim, testing, viz
 from .autograd_function import Function, FunctionCtx
 from .creation import (
     arange,
@@ -45,6 +45,7 @@ __all__ = [
     "FunctionCtx",
     "Tensor",
     "arange",
+    "backends",
     "checkpoint",
     "as_tensor",
     "astype",

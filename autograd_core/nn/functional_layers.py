@@ -20,6 +20,7 @@ import numpy as np
 
 import autograd_core as ac
 
+from .. import backends
 from ..errors import DTypeError, ShapeError
 from ..function import Op
 from ..ops import conv as _conv
@@ -625,7 +626,7 @@ def _lstm_run(xp, h, c, whh_t, reverse: bool):
     for k in order:
         pre, post = (k + 1, k) if reverse else (k, k + 1)
         a = np.multiply(xp[k], scale, out=acts[k])
-        a += h @ whh_scaled
+        a += backends.matmul(h, whh_scaled)
         np.tanh(a, out=a)
         a *= mul
         a += add
@@ -731,7 +732,7 @@ class LSTMLayerFused(_SequenceStates, Op):
                 np.multiply(dh, tc[k], out=d[..., 3 * hidden :])
                 d *= d_acts[k]
             dc = dc * f
-            dh_next = d @ whh
+            dh_next = backends.matmul(d, whh)
         if recording:
             d_xp = np.stack(d_xp)
         needs = self.needs_grad
@@ -748,8 +749,8 @@ class LSTMLayerFused(_SequenceStates, Op):
         t_hs: list = [None] * steps
         for k in range(steps - 1, -1, -1) if self.reverse else range(steps):
             terms = [t_xp[k] if t_xp is not None else None]
-            terms.append(None if t_h is None else t_h @ whh_t)
-            terms.append(None if t_whh is None else h_in[k] @ t_whh)
+            terms.append(None if t_h is None else backends.matmul(t_h, whh_t))
+            terms.append(None if t_whh is None else backends.matmul(h_in[k], t_whh))
             t_gates = tangent_sum(*terms)
             a = acts[k]
             i, f, g, o = (a[..., j * hidden : (j + 1) * hidden] for j in range(4))
@@ -803,7 +804,7 @@ def _rnn_run(xp, h, whh_t, nonlinearity: str, reverse: bool):
     hs[steps if reverse else 0] = h
     for k in order:
         y = hs[k if reverse else k + 1]
-        np.matmul(h, whh_c, out=y)
+        backends.matmul(h, whh_c, out=y)
         y += xp[k]
         h = np.tanh(y, out=y) if nonlinearity == "tanh" else np.maximum(y, 0, out=y)
     ins, outs = (slice(1, None), slice(None, -1)) if reverse else (slice(None, -1), slice(1, None))
@@ -841,7 +842,7 @@ class RNNLayerFused(_SequenceStates, Op):
         whh = whh_t.T if recording else np.ascontiguousarray(whh_t.T)
         d = None
         for k in range(steps) if self.reverse else range(steps - 1, -1, -1):  # backwards in time
-            dh = grad[k] if d is None else grad[k] + d @ whh
+            dh = grad[k] if d is None else grad[k] + backends.matmul(d, whh)
             if recording:
                 d = d_xp[k] = dh * slopes[k]
             else:
@@ -849,7 +850,7 @@ class RNNLayerFused(_SequenceStates, Op):
         if recording:
             d_xp = np.stack(d_xp)
         needs = self.needs_grad
-        d_h = d @ whh if needs[1] else None
+        d_h = backends.matmul(d, whh) if needs[1] else None
         return (d_xp if needs[0] else None), d_h, (fold_matmul_t(h_in, d_xp) if needs[2] else None)
 
     def jvp(self, tangents, xp, h, whh_t):
@@ -861,8 +862,8 @@ class RNNLayerFused(_SequenceStates, Op):
         for k in range(steps - 1, -1, -1) if self.reverse else range(steps):
             t_pre = tangent_sum(
                 None if t_xp is None else t_xp[k],
-                None if t_h is None else t_h @ whh_t,
-                None if t_whh is None else h_in[k] @ t_whh,
+                None if t_h is None else backends.matmul(t_h, whh_t),
+                None if t_whh is None else backends.matmul(h_in[k], t_whh),
             )
             t_h = None if t_pre is None else t_pre * slopes[k]
             t_hs[k] = np.zeros(ys.shape[1:], ys.dtype) if t_h is None else t_h
@@ -914,7 +915,7 @@ def _gru_run(xp, h, whh_t, b_hh, reverse: bool):
     hs[steps if reverse else 0] = h
     for k in order:
         post = k if reverse else k + 1
-        gh = h @ whh_c
+        gh = backends.matmul(h, whh_c)
         gh += b_hh
         a = np.add(xp[k][..., : 2 * hidden], gh[..., : 2 * hidden], out=rz[k])
         a *= 0.5
@@ -989,7 +990,7 @@ class GRULayerFused(_SequenceStates, Op):
                 dx[..., :hidden], dx[..., hidden : 2 * hidden], dx[..., 2 * hidden :] = dr_pre, dz_pre, dn_pre
                 dg[..., : 2 * hidden] = dx[..., : 2 * hidden]
                 np.multiply(dn_pre, r, out=dg[..., 2 * hidden :])
-            dh_next = dh * z + dg @ whh
+            dh_next = dh * z + backends.matmul(dg, whh)
         if recording:
             d_xp, d_gh = np.stack(d_xp), np.stack(d_gh)
         needs = self.needs_grad
@@ -1005,8 +1006,8 @@ class GRULayerFused(_SequenceStates, Op):
         t_hs: list = [None] * steps
         for k in range(steps - 1, -1, -1) if self.reverse else range(steps):
             t_gh = tangent_sum(
-                None if t_h is None else t_h @ whh_t,
-                None if t_whh is None else h_in[k] @ t_whh,
+                None if t_h is None else backends.matmul(t_h, whh_t),
+                None if t_whh is None else backends.matmul(h_in[k], t_whh),
                 t_bhh,
             )
             t_pre = tangent_sum(None if t_xp is None else t_xp[k], t_gh)  # of [r, z, ·] before σ

@@ -7,6 +7,7 @@ import string
 
 import numpy as np
 
+from .. import backends
 from ..errors import DTypeError, ShapeError
 from ..function import Op
 from ..tensor import Tensor, as_operand
@@ -39,10 +40,11 @@ def fold_matmul(a, b):
     """``a @ b`` for a matrix ``b`` and an ``a`` of any rank ≥ 2, with a's leading axes folded
     into its rows: one (M, k) @ (k, n) product instead of the loop over leading axes that
     NumPy's matmul runs (1.3–1.8x slower for (20, 32, 32) @ (32, 256) and
-    (8, 128, 512) @ (512, 512) at one OpenBLAS thread). Arrays or Tensors."""
+    (8, 128, 512) @ (512, 512) at one OpenBLAS thread). Arrays or Tensors; array products go
+    through :func:`autograd_core.backends.matmul` (MKL when it is enabled)."""
     if a.ndim <= 2:
-        return a @ b
-    return (a.reshape(_rows(a), a.shape[-1]) @ b).reshape(*a.shape[:-1], b.shape[-1])
+        return backends.matmul(a, b)
+    return backends.matmul(a.reshape(_rows(a), a.shape[-1]), b).reshape(*a.shape[:-1], b.shape[-1])
 
 
 def fold_matmul_t(a, g):
@@ -50,8 +52,8 @@ def fold_matmul_t(a, g):
     axis: the gradient of a matrix ``b`` in ``a @ b``, as one (k, M) @ (M, n) product
     (1-D operands count as one row)."""
     if a.ndim == 2:
-        return a.T @ g
-    return a.reshape(_rows(a), a.shape[-1]).T @ g.reshape(_rows(g), g.shape[-1])
+        return backends.matmul(a.T, g)
+    return backends.matmul(a.reshape(_rows(a), a.shape[-1]).T, g.reshape(_rows(g), g.shape[-1]))
 
 
 def _rows(a) -> int:
@@ -73,7 +75,7 @@ class Matmul(Op):
     def forward(self, a, b):
         if b.ndim == 2 and a.ndim > 2:
             return fold_matmul(a, b)
-        return np.matmul(a, b)
+        return backends.matmul(a, b)
 
     def backward(self, grad, a, b):
         a_nd, b_nd = a.ndim, b.ndim
@@ -92,14 +94,14 @@ class Matmul(Op):
             ga = np.matmul(g, np.expand_dims(b, -2)) if self.needs_grad[0] else None
             gb = np.squeeze(np.matmul(np.swapaxes(a, -1, -2), g), -1) if self.needs_grad[1] else None
             return ga, gb
-        ga = np.matmul(grad, np.swapaxes(b, -1, -2)) if self.needs_grad[0] else None
-        gb = np.matmul(np.swapaxes(a, -1, -2), grad) if self.needs_grad[1] else None
+        ga = backends.matmul(grad, np.swapaxes(b, -1, -2)) if self.needs_grad[0] else None
+        gb = backends.matmul(np.swapaxes(a, -1, -2), grad) if self.needs_grad[1] else None
         return ga, gb
 
     def jvp(self, tangents, a, b):
         # bilinear: d(a @ b) = da @ b + a @ db, the same 1-D promotion rules as the forward
         ta, tb = tangents
-        product = fold_matmul if b.ndim == 2 else np.matmul
+        product = fold_matmul if b.ndim == 2 else backends.matmul
         return tangent_sum(None if ta is None else product(ta, b), None if tb is None else product(a, tb))
 
 
