@@ -8,11 +8,11 @@ products of one step (batch 128, float32, the same operand layouts the floor use
 interleaved in one process, so the table says how much of any gap to PyTorch is the
 BLAS library rather than the autodiff engine.
 
-    python benchmarks/bench_gemm.py [--threads 1] [--repeats 31] [--batch 128] [--mkl LIB]
+    python benchmarks/bench_gemm.py [--threads 1] [--repeats 31] [--batch 128]
 
-``--mkl path/to/libmkl_rt.so.3`` (from ``pip install mkl``: ``<prefix>/lib``) adds a
-column for MKL's ``cblas_sgemm`` called through ctypes on the same NumPy arrays: what
-the products would cost if autograd_core called MKL itself (the library does not).
+When MKL is installed (``pip install ".[mkl]"``) a third column times the same products
+through :mod:`autograd_core.backends.mkl` (MKL's ``cblas_sgemm`` on the same NumPy
+arrays), the path autograd_core's Linear layers then take.
 """
 
 from __future__ import annotations
@@ -34,6 +34,8 @@ HERE = Path(__file__).resolve().parent
 sys.path[:0] = [str(HERE.parent), str(HERE)]
 
 from harness import Workload, blas_name, fmt, optional  # noqa: E402
+
+from autograd_core.backends import mkl as ac_mkl  # noqa: E402
 
 torch = optional("torch")
 
@@ -57,35 +59,14 @@ def products(batch: int) -> dict[str, tuple[np.ndarray, np.ndarray]]:
     }
 
 
-def mkl_sgemm(path: str, threads: int | None):
-    """``matmul(a, b)`` for 2-D float32 C- or F-ordered arrays through MKL's cblas_sgemm."""
-    import ctypes
-
-    lib = ctypes.CDLL(path, mode=ctypes.RTLD_LOCAL)
-    if threads:
-        lib.MKL_Set_Num_Threads(threads)
-    gemm = lib.cblas_sgemm
-    i, f, p = ctypes.c_int, ctypes.c_float, ctypes.c_void_p
-    gemm.argtypes = [i, i, i, i, i, i, f, p, i, p, i, f, p, i]
-    row_major, no_trans, trans = 101, 111, 112
-
-    def matmul(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-        (m, k), n = a.shape, b.shape[1]
-        ta, lda = (no_trans, k) if a.flags.c_contiguous else (trans, m)
-        tb, ldb = (no_trans, n) if b.flags.c_contiguous else (trans, k)
-        out = np.empty((m, n), np.float32)
-        gemm(row_major, ta, tb, m, n, k, 1.0, a.ctypes.data, lda, b.ctypes.data, ldb, 0.0, out.ctypes.data, n)
-        return out
-
-    return matmul
-
-
-def workloads(batch: int = 128, repeats: int = 31, mkl=None) -> list[Workload]:
+def workloads(batch: int = 128, repeats: int = 31, mkl: bool = False) -> list[Workload]:
     rows = []
     for name, (a, b) in products(batch).items():
         impls = {"numpy": lambda a=a, b=b: np.matmul(a, b)}
-        if mkl is not None:
-            impls["mkl"] = lambda a=a, b=b: mkl(a, b)
+        if mkl:
+            # every product here is above the backend's size threshold at batch 128; at
+            # smaller batches it may fall back to NumPy, as the library would
+            impls["mkl"] = lambda a=a, b=b: ac_mkl.matmul(a, b)
             np.testing.assert_allclose(impls["mkl"](), impls["numpy"](), rtol=1e-4, atol=1e-3)
         if torch is not None:
             ta, tb = torch.from_numpy(a), torch.from_numpy(b)  # views of the same memory
@@ -99,7 +80,7 @@ def workloads(batch: int = 128, repeats: int = 31, mkl=None) -> list[Workload]:
 def report(rows: list[Workload]) -> str:
     mkl = any("mkl" in w.medians for w in rows)
     head = "| product | NumPy matmul | PyTorch matmul | NumPy / PyTorch |" + (
-        " MKL via ctypes | NumPy / MKL |" if mkl else ""
+        " autograd_core + MKL | NumPy / MKL |" if mkl else ""
     )
     lines = [head, "|---|" + "---:|" * (5 if mkl else 3)]
     total = {"numpy": 0.0, "pytorch": 0.0, "mkl": 0.0}
@@ -126,16 +107,18 @@ def main(argv: list[str] | None = None) -> list[Workload]:
     parser.add_argument("--threads", type=int, help="BLAS and PyTorch threads (default: the libraries' own)")
     parser.add_argument("--repeats", type=int, default=31)
     parser.add_argument("--batch", type=int, default=128)
-    parser.add_argument("--mkl", metavar="LIB", help="path of libmkl_rt.so: also time MKL's sgemm")
     args = parser.parse_args(argv)
     if torch is not None and args.threads:
         torch.set_num_threads(args.threads)
-    mkl = mkl_sgemm(args.mkl, args.threads) if args.mkl else None
+    mkl = ac_mkl.is_available()
+    if mkl and args.threads:
+        ac_mkl.set_num_threads(args.threads)
     rows = workloads(args.batch, args.repeats, mkl)
     for w in rows:
         w.run()
     print(f"batch {args.batch}, float32; NumPy {np.__version__} ({blas_name()})", end="")
-    print(f", PyTorch {torch.__version__}" if torch is not None else ", PyTorch not installed")
+    print(f", PyTorch {torch.__version__}" if torch is not None else ", PyTorch not installed", end="")
+    print(f"; MKL: {ac_mkl.library_path()}" if mkl else "; MKL not installed")
     print(report(rows))
     return rows
 

@@ -24,7 +24,7 @@ import numpy as np
 HERE = Path(__file__).resolve().parent
 sys.path[:0] = [str(HERE.parent), str(HERE)]
 
-from harness import FLOOR, OURS, PeakMemory, Workload, details, optional, table  # noqa: E402
+from harness import FLOOR, OURS, PeakMemory, Workload, details, on_numpy_blas, optional, table  # noqa: E402
 
 import autograd_core as ac  # noqa: E402
 from autograd_core import nn  # noqa: E402
@@ -185,10 +185,15 @@ def implementations(batch: int, names=None) -> dict:
     return impls
 
 
-def workload(batch: int = 128, repeats: int = 31) -> Workload:
+def workload(batch: int = 128, repeats: int = 31, numpy_blas: bool = False) -> Workload:
+    """The MLP row; ``numpy_blas=True``: autograd_core's products on NumPy's BLAS even when
+    the optional MKL path is enabled (for the row beside the MKL one)."""
+    impls = implementations(batch)
+    if numpy_blas:
+        impls[OURS] = on_numpy_blas(impls[OURS])
     return Workload(
-        f"MLP step 784-512-512-10, batch {batch}",
-        implementations(batch),
+        f"MLP step 784-512-512-10, batch {batch}" + (", autograd_core on NumPy's BLAS" if numpy_blas else ""),
+        impls,
         repeats=repeats,
         warmup=3,
         rtol=1e-4,

@@ -20,6 +20,7 @@ import time
 import tracemalloc
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 
@@ -147,6 +148,31 @@ def fmt(value: float, unit: str = "s") -> str:
     if value >= 1e-3:
         return f"{value * 1e3:.2f} ms"
     return f"{value * 1e6:.1f} µs"
+
+
+def products_name() -> str:
+    """Where autograd_core's large matrix products run: MKL (when installed) or NumPy's BLAS."""
+    from autograd_core.backends import mkl
+
+    if mkl.is_enabled():
+        return f"MKL ({Path(mkl.library_path()).name})"
+    return "NumPy's BLAS"
+
+
+def on_numpy_blas(fn: Callable[[], object]) -> Callable[[], object]:
+    """``fn`` with autograd_core's products on NumPy's BLAS (MKL off) during each call:
+    the same step without the optional MKL path, for a side-by-side row."""
+    from autograd_core.backends import mkl
+
+    def call():
+        was = mkl.is_enabled()
+        mkl.set_enabled(False)
+        try:
+            return fn()
+        finally:
+            mkl.set_enabled(was)
+
+    return call
 
 
 def blas_name() -> str:

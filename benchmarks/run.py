@@ -46,11 +46,14 @@ import bench_engine  # noqa: E402
 import bench_gradient_cost  # noqa: E402
 import bench_lstm  # noqa: E402
 import bench_mlp  # noqa: E402
-from harness import FLOOR, OURS, Workload, blas_name, details, fmt, table  # noqa: E402
+from harness import FLOOR, OURS, Workload, blas_name, details, fmt, on_numpy_blas, products_name, table  # noqa: E402
+
+from autograd_core.backends import mkl  # noqa: E402
 
 torch = bench_mlp.torch
 
 PLOT_PATH = ROOT / "docs" / "images" / "bench_batch_size.png"
+NUMPY_BLAS = "autograd_core (NumPy's BLAS)"  # the plot's extra line when MKL is enabled
 
 
 # ---- the workloads ----------------------------------------------------------------------------
@@ -107,6 +110,7 @@ def workloads(quick: bool) -> list[tuple[str, Callable[[], Workload]]]:
             ("per-op chain", lambda: chain_workload(True)),
             ("deep chain", lambda: deep_chain_workload(True)),
             ("MLP step", lambda: bench_mlp.workload(batch=32, repeats=3)),
+            *([("MLP step", lambda: bench_mlp.workload(32, 3, numpy_blas=True))] if mkl.is_enabled() else []),
             ("MLP memory", lambda: bench_mlp.memory_workload(batch=32)),
             ("CNN step", lambda: bench_cnn.workload(batch=4, repeats=3, inner=1)),
             ("LSTM step", lambda: bench_lstm.workload(seq=4, batch=8, repeats=3)),
@@ -117,6 +121,11 @@ def workloads(quick: bool) -> list[tuple[str, Callable[[], Workload]]]:
         ("per-op chain", lambda: chain_workload(False)),
         ("deep chain", lambda: deep_chain_workload(False)),
         ("MLP step", lambda: bench_mlp.workload(batch=128, repeats=41)),
+        *(
+            [("MLP step", lambda: bench_mlp.workload(batch=128, repeats=41, numpy_blas=True))]
+            if mkl.is_enabled()
+            else []
+        ),
         ("MLP memory", lambda: bench_mlp.memory_workload(batch=128)),
         ("CNN step", lambda: bench_cnn.workload(repeats=15)),
         ("LSTM step", lambda: bench_lstm.workload(repeats=15)),
@@ -140,14 +149,18 @@ def batch_size_plot(path: Path, quick: bool) -> list[Workload]:
     names = (FLOOR, OURS, "pytorch")
     rows = []
     for b in sizes:
-        w = Workload(f"MLP step, batch {b}", bench_mlp.implementations(b, names), repeats=3 if quick else 15)
+        impls = bench_mlp.implementations(b, names)
+        if mkl.is_enabled():
+            impls[NUMPY_BLAS] = on_numpy_blas(bench_mlp.implementations(b, (OURS,))[OURS])
+        w = Workload(f"MLP step, batch {b}", impls, repeats=3 if quick else 15)
         w.run()
         rows.append(w)
         print(f"  batch {b}: " + ", ".join(f"{k} {fmt(v)}" for k, v in w.medians.items()), file=sys.stderr)
     fig, (left, right) = plt.subplots(1, 2, figsize=(10, 4))
     styles = {
         FLOOR: ("NumPy floor (by hand)", "k", "--"),
-        OURS: ("autograd_core", "C0", "-"),
+        OURS: ("autograd_core" + (" + MKL" if mkl.is_enabled() else ""), "C0", "-"),
+        NUMPY_BLAS: ("autograd_core, NumPy's BLAS", "C0", "-."),
         "pytorch": ("PyTorch", "C3", ":"),
     }
     for name, (label, color, line) in styles.items():
@@ -200,7 +213,8 @@ def _cpu_model() -> str:
 def _threads_line() -> str:
     blas = os.environ.get("OPENBLAS_NUM_THREADS", "default")
     torch_threads = f", PyTorch threads {torch.get_num_threads()}" if torch else ""
-    return f"{_cpu_model()}, {os.cpu_count()} cores; BLAS threads {blas}{torch_threads}"
+    mkl_threads = f", MKL threads {mkl.get_num_threads()}" if mkl.is_enabled() else ""
+    return f"{_cpu_model()}, {os.cpu_count()} cores; BLAS threads {blas}{mkl_threads}{torch_threads}"
 
 
 def _version(dist: str) -> str | None:
@@ -220,6 +234,7 @@ def machine() -> str:
     return (
         f"{_threads_line()}\n"
         f"Python {platform.python_version()}, NumPy {np.__version__} ({blas_name()}); "
+        f"autograd_core's matrix products: {products_name()}; "
         f"peers: {', '.join(peers) or 'none'}"
     )
 
@@ -241,6 +256,8 @@ def main(argv: list[str] | None = None) -> list[Workload]:
     args = parser.parse_args(argv)
     if torch is not None and args.threads:
         torch.set_num_threads(args.threads)
+    if mkl.is_available() and args.threads:
+        mkl.set_num_threads(args.threads)
     # Every library lives in this process; a full collection would walk all their
     # import-time objects (torch has ~150k) and bill them to whoever allocates.
     gc.collect()

@@ -16,10 +16,15 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 
 import harness  # noqa: E402
 
+from autograd_core.backends import mkl  # noqa: E402
+
+MKL = mkl.is_enabled()  # the suite's subprocesses see the same environment
+
 ROWS = [
     "| per-op chain:",
     "| deep chain:",
     "| MLP step 784-512-512-10, batch",
+    *(["| MLP step 784-512-512-10, batch 32, autograd_core on NumPy's BLAS"] if MKL else []),
     "| MLP step peak memory (tracemalloc)",
     "| CNN step, batch",
     "| LSTM step, seq",
@@ -85,7 +90,7 @@ def test_quick_suite_without_peers_keeps_the_numpy_floor_column():
     assert proc.returncode == 0, proc.stderr[-3000:]
     lines = _table(proc.stdout)
     assert lines[0] == "| workload | autograd_core | vs NumPy floor |"
-    assert [line.split("|")[1].strip()[:8] for line in lines[2:]] == ["MLP step", "MLP step"]
+    assert [line.split("|")[1].strip()[:8] for line in lines[2:]] == ["MLP step"] * (3 if MKL else 2)
     assert "peers: none" in proc.stdout
 
 
@@ -118,7 +123,8 @@ def test_gemm_table_lists_the_five_products_of_the_mlp_step(without):
     )
     assert proc.returncode == 0, proc.stderr[-3000:]
     lines = _table(proc.stdout)
-    assert lines[0] == "| product | NumPy matmul | PyTorch matmul | NumPy / PyTorch |"
+    mkl_columns = " autograd_core + MKL | NumPy / MKL |" if mkl.is_available() else ""
+    assert lines[0] == "| product | NumPy matmul | PyTorch matmul | NumPy / PyTorch |" + mkl_columns
     names = [line.split("|")[1].strip() for line in lines[2:]]
     assert names[:5] == [
         "forward 1: x @ W1ᵀ",
@@ -128,7 +134,24 @@ def test_gemm_table_lists_the_five_products_of_the_mlp_step(without):
         "backward: dh1ᵀ @ x (∂W1)",
     ]
     if without:
-        assert len(names) == 5 and all(line.endswith("| — | — |") for line in lines[2:])
+        pytorch_cells = [line.split("|")[3:5] for line in lines[2:7]]
+        assert all([a.strip(), b.strip()] == ["—", "—"] for a, b in pytorch_cells)
+        assert len(names) == (6 if mkl_columns else 5)
         assert "PyTorch not installed" in proc.stdout
     elif "PyTorch not installed" not in proc.stdout:  # torch is an optional peer
         assert names[5] == "all five" and lines[-1].endswith("x |")
+
+
+def test_products_name_and_numpy_blas_wrapper(monkeypatch):
+    from autograd_core import backends
+
+    monkeypatch.setattr(backends, "matmul", backends.numpy_matmul)
+    assert harness.products_name() == "NumPy's BLAS"
+    seen = []
+    wrapped = harness.on_numpy_blas(lambda: seen.append(mkl.is_enabled()) or 7)
+    monkeypatch.setattr(mkl, "_lib", object())  # as if MKL had loaded
+    monkeypatch.setattr(mkl, "_path", "/somewhere/libmkl_rt.so.3")
+    mkl.set_enabled(True)
+    assert harness.products_name() == "MKL (libmkl_rt.so.3)"
+    assert wrapped() == 7 and seen == [False]  # off during the call
+    assert mkl.is_enabled()  # and back on after it

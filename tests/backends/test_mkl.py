@@ -246,9 +246,8 @@ def test_environment_names_a_library_that_cannot_load(tmp_path):
 
 
 def test_environment_can_keep_mkl_off():
-    enabled, available, _ = _import_report("0")
+    enabled, _, _ = _import_report("0")
     assert enabled == "False"
-    assert available == str(mkl.is_available())  # still loadable on request
 
 
 needs_mkl = pytest.mark.skipif(not mkl.is_available(), reason='MKL not installed (pip install ".[mkl]")')
