@@ -12,7 +12,8 @@ BLAS library rather than the autodiff engine.
 
 When MKL is installed (``pip install ".[mkl]"``) a third column times the same products
 through :mod:`autograd_core.backends.mkl` (MKL's ``cblas_sgemm`` on the same NumPy
-arrays), the path autograd_core's Linear layers then take.
+arrays), the path autograd_core's Linear layers take once MKL is enabled
+(``ac.backends.mkl.set_enabled(True)``).
 """
 
 from __future__ import annotations

@@ -4,6 +4,7 @@
     python benchmarks/run.py --threads 1     # BLAS and PyTorch pinned to one thread each
     python benchmarks/run.py --quick         # small sizes, few repeats: a smoke test
     python benchmarks/run.py --plot          # also: MLP step time vs batch size (PNG)
+    python benchmarks/run.py --mkl           # autograd_core's products on MKL (the mkl extra)
     python -m benchmarks ...                 # the same
 
 Each row is one workload: autograd_core's median time and the ratio of that median to
@@ -253,7 +254,16 @@ def main(argv: list[str] | None = None) -> list[Workload]:
         help="only the workloads whose key contains TEXT (chain, MLP, CNN, LSTM, gradient)",
     )
     parser.add_argument("--details", action="store_true", help="also list every implementation's median")
+    parser.add_argument(
+        "--mkl",
+        action="store_true",
+        help="autograd_core's products on MKL (the mkl extra); adds an MLP row on NumPy's BLAS",
+    )
     args = parser.parse_args(argv)
+    if args.mkl:
+        if not mkl.is_available():
+            parser.error(f"--mkl: {mkl._why_unavailable}")
+        mkl.set_enabled(True)
     if torch is not None and args.threads:
         torch.set_num_threads(args.threads)
     if mkl.is_available() and args.threads:

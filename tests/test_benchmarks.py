@@ -18,7 +18,7 @@ import harness  # noqa: E402
 
 from autograd_core.backends import mkl  # noqa: E402
 
-MKL = mkl.is_enabled()  # the suite's subprocesses see the same environment
+MKL = mkl.is_enabled()  # the suite's subprocesses see the same environment (AUTOGRAD_CORE_MKL)
 
 ROWS = [
     "| per-op chain:",
@@ -155,3 +155,32 @@ def test_products_name_and_numpy_blas_wrapper(monkeypatch):
     assert harness.products_name() == "MKL (libmkl_rt.so.3)"
     assert wrapped() == 7 and seen == [False]  # off during the call
     assert mkl.is_enabled()  # and back on after it
+
+
+def test_mkl_flag_adds_the_numpy_blas_row_or_says_why_not():
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "benchmarks/run.py",
+            "--quick",
+            "--mkl",
+            "--only",
+            "MLP step",
+            "--without",
+            "torch,autograd,mygrad",
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    if not mkl.is_available():
+        assert proc.returncode == 2 and "--mkl: MKL is not installed" in proc.stderr
+        return
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    names = [line.split("|")[1].strip() for line in _table(proc.stdout)[2:]]
+    assert names == [
+        "MLP step 784-512-512-10, batch 32",
+        "MLP step 784-512-512-10, batch 32, autograd_core on NumPy's BLAS",
+    ]
+    assert "autograd_core's matrix products: MKL" in proc.stdout

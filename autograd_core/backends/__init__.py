@@ -3,11 +3,11 @@
 Every large 2-D product the library computes on arrays (``Linear``'s forward and
 backward, ``matmul`` on matrices, the recurrent layers' steps) goes through
 :func:`matmul` here. By default that is NumPy's ``matmul``, i.e. the BLAS NumPy ships
-with (OpenBLAS in the PyPI wheels). When Intel MKL is installed (``pip install
-"autograd_core[mkl]"``), :mod:`autograd_core.backends.mkl` routes float32/float64
-products to MKL's GEMM instead, the library PyTorch's x86 wheels use; the choice can
-be switched at run time (``ac.backends.mkl.set_enabled``) or before import with the
-environment variable ``AUTOGRAD_CORE_MKL=0``.
+with (OpenBLAS in the PyPI wheels). With Intel MKL installed (``pip install
+"autograd_core[mkl]"``), ``ac.backends.mkl.set_enabled(True)`` (or
+``AUTOGRAD_CORE_MKL=1`` at import) routes large float32/float64 products to MKL's GEMM
+instead, the library PyTorch's x86 wheels use (see :mod:`autograd_core.backends.mkl`
+for why it is not on by default).
 """
 
 from __future__ import annotations
@@ -25,6 +25,6 @@ def numpy_matmul(a, b, out: np.ndarray | None = None):
 #: The product every array-level call site uses; rebound by :mod:`.mkl` when it is enabled.
 matmul = numpy_matmul
 
-from . import mkl  # noqa: E402  (binds `matmul` to MKL's GEMM when MKL is installed)
+from . import mkl  # noqa: E402  (rebinds `matmul` when AUTOGRAD_CORE_MKL asks for MKL)
 
 __all__ = ["matmul", "mkl", "numpy_matmul"]

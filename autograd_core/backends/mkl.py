@@ -1,19 +1,25 @@
-"""Matrix products through Intel MKL, when it is installed (the optional ``mkl`` extra).
+"""Matrix products through Intel MKL (the optional ``mkl`` extra), when asked for.
 
 NumPy's PyPI wheels multiply matrices with OpenBLAS; PyTorch's x86 wheels use MKL,
 which is 1.1–1.3x faster on the float32 products of a small MLP at one thread
-(``benchmarks/bench_gemm.py``). With ``pip install "autograd_core[mkl]"`` the library
-finds MKL's runtime library (``libmkl_rt``) at import and sends every 2-D float32 or
-float64 product big enough to pay for the call (at least ``MIN_WORK`` multiply-adds)
-to ``cblas_sgemm`` / ``cblas_dgemm`` on the NumPy arrays' own memory: C-ordered,
-transposed and row-sliced operands are read in place, nothing is copied. Everything
-else (integers, stacks, small or oddly strided operands) stays with NumPy. Results
-agree with NumPy's to rounding (the summation order differs), not bitwise.
+(``benchmarks/bench_gemm.py``). After ``pip install "autograd_core[mkl]"``,
+``set_enabled(True)`` (or ``AUTOGRAD_CORE_MKL=1`` in the environment at import) sends
+every 2-D float32 or float64 product big enough to pay for the call (at least
+``MIN_WORK`` multiply-adds) to ``cblas_sgemm`` / ``cblas_dgemm`` on the NumPy arrays'
+own memory: C-ordered, transposed and row-sliced operands are read in place, nothing
+is copied. Everything else (integers, stacks, small or oddly strided operands) stays
+with NumPy. Results agree with NumPy's to rounding (the summation order differs), not
+bitwise.
 
-MKL reads its thread count from ``MKL_NUM_THREADS`` / ``OMP_NUM_THREADS`` (default:
-the physical cores); :func:`set_num_threads` changes it at run time.
-``AUTOGRAD_CORE_MKL=0`` in the environment keeps MKL off; ``AUTOGRAD_CORE_MKL=<path
-of libmkl_rt>`` names the library to load.
+MKL is off unless asked for because it brings a second thread pool into the process:
+when MKL's OpenMP threads and NumPy's OpenBLAS threads take turns call by call, as
+they do in a training step, each pool's threads spin while the other works, and a
+step on a 2-core machine took 2.3–10x longer than with OpenBLAS alone (measured
+with both libraries at their default of one thread per core). Give one of them one
+thread (``OPENBLAS_NUM_THREADS=1``, or :func:`set_num_threads`) and MKL is faster:
+0.92x PyTorch's MLP step with both at one thread. MKL reads its thread count from
+``MKL_NUM_THREADS`` / ``OMP_NUM_THREADS`` (default: the physical cores).
+``AUTOGRAD_CORE_MKL=<path of libmkl_rt>`` names the library to load.
 """
 
 from __future__ import annotations
@@ -22,6 +28,7 @@ import ctypes
 import importlib.metadata
 import os
 import sys
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -33,7 +40,9 @@ from .. import backends
 MIN_WORK = 1 << 22
 
 _ROW_MAJOR, _NO_TRANS, _TRANS = 101, 111, 112
-_OFF = {"0", "off", "false", "no"}
+_THREADING_INTEL, _THREADING_SEQUENTIAL = 0, 1  # mkl_service.h
+_OFF = {"", "0", "off", "false", "no"}
+_ON = {"1", "on", "true", "yes"}
 
 _lib: ctypes.CDLL | None = None
 _path: str | None = None
@@ -46,7 +55,7 @@ def _candidates() -> list[str]:
     """Where libmkl_rt may be: the environment's choice, the ``mkl`` wheel's files, the
     environment's lib folder (conda)."""
     env = os.environ.get("AUTOGRAD_CORE_MKL", "")
-    if env and env.lower() not in _OFF | {"1", "on", "true", "yes"}:
+    if env.lower() not in _OFF | _ON:
         return [env]
     found = []
     try:
@@ -55,7 +64,7 @@ def _candidates() -> list[str]:
         dist = None
     for f in (dist.files or []) if dist is not None else []:
         if f.name.startswith(("libmkl_rt.so", "libmkl_rt.dylib", "mkl_rt")) and not f.name.endswith(".lib"):
-            found.append(str(dist.locate_file(f)))
+            found.append(str(Path(dist.locate_file(f)).resolve()))
     found += sorted(str(p) for p in Path(sys.prefix, "lib").glob("libmkl_rt.so*"))
     return found
 
@@ -77,6 +86,7 @@ def _load() -> bool:
         except (OSError, AttributeError) as exc:
             errors.append(f"{path}: {exc}")
             continue
+        _choose_threading(lib, path)
         i, p = ctypes.c_int, ctypes.c_void_p
         for fn, real in ((sgemm, ctypes.c_float), (dgemm, ctypes.c_double)):
             fn.argtypes = [i, i, i, i, i, i, real, p, i, p, i, real, p, i]
@@ -87,6 +97,24 @@ def _load() -> bool:
         return True
     _why_unavailable = "MKL could not be loaded: " + "; ".join(errors)
     return False
+
+
+def _choose_threading(lib: ctypes.CDLL, path: str) -> None:
+    """MKL ends the process when the runtime of its threading layer is missing (Intel
+    OpenMP for the default layer), so settle the layer before the first call: Intel
+    OpenMP when its library loads (the ``mkl`` wheel depends on it), else sequential.
+    ``MKL_THREADING_LAYER`` in the environment is the user's choice and is left alone."""
+    if os.environ.get("MKL_THREADING_LAYER"):
+        return
+    layer = _THREADING_SEQUENTIAL
+    for name in (str(Path(path).with_name("libiomp5.so")), "libiomp5.so"):
+        try:
+            ctypes.CDLL(name, mode=ctypes.RTLD_LOCAL)  # MKL's own dlopen then finds it
+        except OSError:
+            continue
+        layer = _THREADING_INTEL
+        break
+    lib.MKL_Set_Threading_Layer(ctypes.c_int(layer))
 
 
 def is_available() -> bool:
@@ -195,5 +223,17 @@ def _writable_result(out: np.ndarray, shape: tuple[int, int], a: np.ndarray, b: 
     )
 
 
-if os.environ.get("AUTOGRAD_CORE_MKL", "").lower() not in _OFF and _load():
-    set_enabled(True)
+def _enable_from_environment() -> None:
+    """``AUTOGRAD_CORE_MKL=1`` (or a library path) turns MKL on at import; when it cannot
+    load, a RuntimeWarning says why and NumPy keeps the products."""
+    if os.environ.get("AUTOGRAD_CORE_MKL", "").lower() in _OFF:
+        return
+    if _load():
+        set_enabled(True)
+    else:
+        warnings.warn(
+            f"AUTOGRAD_CORE_MKL is set but {_why_unavailable}; using NumPy's BLAS", RuntimeWarning, 2
+        )
+
+
+_enable_from_environment()

@@ -232,22 +232,60 @@ def test_set_num_threads_rejects_non_positive_integers(n):
         mkl.set_num_threads(n)
 
 
-def _import_report(env_value: str) -> list[str]:
+def _import_report(env_value: str | None) -> tuple[list[str], str]:
     code = "from autograd_core.backends import mkl; print(mkl.is_enabled(), mkl.is_available(), mkl._why_unavailable)"
-    env = dict(os.environ, AUTOGRAD_CORE_MKL=env_value)
+    env = dict(os.environ)
+    env.pop("AUTOGRAD_CORE_MKL", None)
+    if env_value is not None:
+        env["AUTOGRAD_CORE_MKL"] = env_value
     done = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
-    return done.stdout.split(maxsplit=2)
+    return done.stdout.split(maxsplit=2), done.stderr
+
+
+def test_mkl_is_off_unless_asked_for():
+    for value in (None, "0", "off"):
+        (enabled, _, _), _ = _import_report(value)
+        assert enabled == "False", value
+
+
+def test_environment_turns_mkl_on_at_import_or_warns_why_not():
+    (enabled, available, why), stderr = _import_report("1")
+    assert enabled == available  # on exactly when it can load
+    if available == "False":
+        assert "RuntimeWarning: AUTOGRAD_CORE_MKL is set but MKL is not installed" in stderr
 
 
 def test_environment_names_a_library_that_cannot_load(tmp_path):
-    enabled, available, why = _import_report(str(tmp_path / "libmkl_rt.so.3"))
+    (enabled, available, why), stderr = _import_report(str(tmp_path / "libmkl_rt.so.3"))
     assert (enabled, available) == ("False", "False")
     assert "could not be loaded" in why and "libmkl_rt.so.3" in why
+    assert "RuntimeWarning" in stderr and "using NumPy's BLAS" in stderr
 
 
-def test_environment_can_keep_mkl_off():
-    enabled, _, _ = _import_report("0")
-    assert enabled == "False"
+class _FakeLib:
+    def __init__(self):
+        self.layers = []
+
+    def MKL_Set_Threading_Layer(self, layer):  # noqa: N802 (MKL's name)
+        self.layers.append(layer.value)
+
+
+@pytest.mark.parametrize("openmp_loads, layer", [(True, 0), (False, 1)])
+def test_threading_layer_is_intel_openmp_only_when_its_library_loads(monkeypatch, openmp_loads, layer):
+    # MKL ends the process if the default layer's OpenMP runtime is missing
+    def fake_cdll(name, mode=0):
+        if "iomp" in name and not openmp_loads:
+            raise OSError(f"{name}: cannot open shared object file")
+        return object()
+
+    monkeypatch.delenv("MKL_THREADING_LAYER", raising=False)
+    monkeypatch.setattr(mkl.ctypes, "CDLL", fake_cdll)
+    lib = _FakeLib()
+    mkl._choose_threading(lib, "/some/lib/libmkl_rt.so.3")
+    assert lib.layers == [layer]  # 0: MKL_THREADING_INTEL, 1: MKL_THREADING_SEQUENTIAL
+    monkeypatch.setenv("MKL_THREADING_LAYER", "GNU")  # the user's choice stands
+    mkl._choose_threading(lib, "/some/lib/libmkl_rt.so.3")
+    assert lib.layers == [layer]
 
 
 needs_mkl = pytest.mark.skipif(not mkl.is_available(), reason='MKL not installed (pip install ".[mkl]")')
