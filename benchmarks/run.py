@@ -261,9 +261,10 @@ def main(argv: list[str] | None = None) -> list[Workload]:
     )
     args = parser.parse_args(argv)
     if args.mkl:
-        if not mkl.is_available():
-            parser.error(f"--mkl: {mkl._why_unavailable}")
-        mkl.set_enabled(True)
+        try:
+            mkl.set_enabled(True)
+        except RuntimeError as exc:
+            parser.error(f"--mkl: {exc}")
     if torch is not None and args.threads:
         torch.set_num_threads(args.threads)
     if mkl.is_available() and args.threads:

@@ -83,10 +83,10 @@ def _load() -> bool:
         try:
             lib = ctypes.CDLL(path, mode=ctypes.RTLD_LOCAL)
             sgemm, dgemm = lib.cblas_sgemm, lib.cblas_dgemm
-        except (OSError, AttributeError) as exc:
+            _choose_threading(lib, path)
+        except (OSError, AttributeError) as exc:  # not a library, or not MKL's runtime
             errors.append(f"{path}: {exc}")
             continue
-        _choose_threading(lib, path)
         i, p = ctypes.c_int, ctypes.c_void_p
         for fn, real in ((sgemm, ctypes.c_float), (dgemm, ctypes.c_double)):
             fn.argtypes = [i, i, i, i, i, i, real, p, i, p, i, real, p, i]

@@ -11,6 +11,7 @@ The tests at the end run the real library when it is installed (``pip install
 from __future__ import annotations
 
 import ctypes
+import ctypes.util
 import os
 import subprocess
 import sys
@@ -260,6 +261,13 @@ def test_environment_names_a_library_that_cannot_load(tmp_path):
     assert (enabled, available) == ("False", "False")
     assert "could not be loaded" in why and "libmkl_rt.so.3" in why
     assert "RuntimeWarning" in stderr and "using NumPy's BLAS" in stderr
+
+
+def test_environment_names_a_library_that_is_not_mkl():
+    libm = ctypes.util.find_library("m")  # loads, but has no cblas_sgemm
+    (enabled, available, why), stderr = _import_report(libm)
+    assert (enabled, available) == ("False", "False")
+    assert "cblas_sgemm" in why and "RuntimeWarning" in stderr
 
 
 class _FakeLib:
