@@ -265,6 +265,12 @@ def main(argv: list[str] | None = None) -> list[Workload]:
             mkl.set_enabled(True)
         except RuntimeError as exc:
             parser.error(f"--mkl: {exc}")
+        if not args.threads:
+            print(
+                "note: --mkl without --threads: MKL's and NumPy's thread pools take turns and slow "
+                "each other down on a busy machine (README, 'Faster matrix products with MKL')",
+                file=sys.stderr,
+            )
     if torch is not None and args.threads:
         torch.set_num_threads(args.threads)
     if mkl.is_available() and args.threads:
