@@ -25,7 +25,6 @@ thread (``OPENBLAS_NUM_THREADS=1``, or :func:`set_num_threads`) and MKL is faste
 from __future__ import annotations
 
 import ctypes
-import importlib.metadata
 import os
 import sys
 import warnings
@@ -57,6 +56,8 @@ def _candidates() -> list[str]:
     env = os.environ.get("AUTOGRAD_CORE_MKL", "")
     if env.lower() not in _OFF | _ON:
         return [env]
+    import importlib.metadata  # here, not at import: 10 ms, and MKL is off unless asked for
+
     found = []
     try:
         dist = importlib.metadata.distribution("mkl")
