@@ -13,6 +13,7 @@ from autograd_core.errors import ShapeError
 from autograd_core.func import _jvp_by_double_vjp, _saved
 from autograd_core.graph import is_op, walk
 from autograd_core.nn import functional_layers as FL
+from autograd_core.nn.layers.recurrent import RNNBase
 from autograd_core.testing import gradcheck, gradgradcheck
 
 
@@ -22,7 +23,7 @@ def sigmoid(z):
 
 def ref_step(mode, x, h, c, w_ih, w_hh, b_ih, b_hh):
     """One time step, PyTorch's equations (gate order LSTM i,f,g,o; GRU r,z,n)."""
-    H = w_hh.shape[1]
+    H = w_hh.shape[0] // {"LSTM": 4, "GRU": 3}.get(mode, 1)
     gi = x @ w_ih.T + b_ih
     gh = h @ w_hh.T + b_hh
     if mode in ("tanh", "relu"):
@@ -45,10 +46,12 @@ def ref_step(mode, x, h, c, w_ih, w_hh, b_ih, b_hh):
 
 
 def ref_rnn(mode, params, x, num_layers, bidirectional, h0=None, c0=None):
-    """x (L, N, F) -> (output, h_n, c_n) from ``params`` (name -> array, PyTorch names)."""
+    """x (L, N, F) -> (output, h_n, c_n) from ``params`` (name -> array, PyTorch names);
+    an LSTM with ``weight_hr`` (proj_size) projects each h: h = (o ⊙ tanh c) W_hrᵀ."""
     D = 2 if bidirectional else 1
     L, N = x.shape[:2]
-    H = params["weight_hh_l0"].shape[1]
+    H = params["weight_hh_l0"].shape[0] // {"LSTM": 4, "GRU": 3}.get(mode, 1)
+    P = params["weight_hr_l0"].shape[0] if "weight_hr_l0" in params else H
     h_n, c_n = [], []
     inp = x
     for k in range(num_layers):
@@ -56,11 +59,13 @@ def ref_rnn(mode, params, x, num_layers, bidirectional, h0=None, c0=None):
         for d in range(D):
             sfx = f"_l{k}" + ("_reverse" if d else "")
             w = [params[n + sfx] for n in ("weight_ih", "weight_hh", "bias_ih", "bias_hh")]
-            h = np.zeros((N, H)) if h0 is None else h0[k * D + d]
+            h = np.zeros((N, P)) if h0 is None else h0[k * D + d]
             c = np.zeros((N, H)) if c0 is None else c0[k * D + d]
             ys = [None] * L
             for t in reversed(range(L)) if d else range(L):
                 h, c = ref_step(mode, inp[t], h, c, *w)
+                if P != H:
+                    h = h @ params["weight_hr" + sfx].T
                 ys[t] = h
             outs.append(np.stack(ys))
             h_n.append(h)
@@ -295,6 +300,83 @@ def test_recurrent_errors_name_the_layer_and_shapes():
         lstm(ac.zeros((0, 2, 4)))
     with pytest.raises(ShapeError, match=r"GRU: the sequence length must be at least 1.*\(3, 0, 4\)"):
         nn.GRU(4, 8, batch_first=True)(ac.zeros((3, 0, 4)))
+
+
+# ---- LSTM with a projection (proj_size) -------------------------------------------------------------
+
+
+@pytest.mark.parametrize("layout", LAYOUTS)
+def test_lstm_projection_matches_the_step_by_step_reference(layout):
+    ac.manual_seed(0)
+    m = nn.LSTM(3, 5, proj_size=2, dtype=np.float64, **layout)
+    D = 2 if layout["bidirectional"] else 1
+    names = dict(m.named_parameters())
+    assert names["weight_hh_l0"].shape == (20, 2) and names["weight_hr_l0"].shape == (2, 5)
+    if layout["num_layers"] == 2:
+        assert names["weight_ih_l1"].shape == (20, 2 * D)  # layer 1 reads the projected outputs
+    rng = np.random.default_rng(1)
+    x = rng.normal(size=(4, 2, 3))
+    h0 = rng.normal(size=(layout["num_layers"] * D, 2, 2))
+    c0 = rng.normal(size=(layout["num_layers"] * D, 2, 5))
+    inp = np.swapaxes(x, 0, 1) if layout["batch_first"] else x
+    out, (h_n, c_n) = m(inp, (h0, c0))
+    ref_out, ref_h, ref_c = ref_rnn(
+        "LSTM", _params(m), x, layout["num_layers"], layout["bidirectional"], h0, c0
+    )
+    if layout["batch_first"]:
+        ref_out = np.swapaxes(ref_out, 0, 1)
+    assert out.shape[-1] == 2 * D
+    np.testing.assert_allclose(out.data, ref_out, atol=1e-12)
+    np.testing.assert_allclose(h_n.data, ref_h, atol=1e-12)
+    np.testing.assert_allclose(c_n.data, ref_c, atol=1e-12)
+    out0, _ = m(inp)  # zero states: h (·, 2), c (·, 5)
+    ref0, _, _ = ref_rnn("LSTM", _params(m), x, layout["num_layers"], layout["bidirectional"])
+    np.testing.assert_allclose(
+        out0.data, np.swapaxes(ref0, 0, 1) if layout["batch_first"] else ref0, atol=1e-12
+    )
+
+
+def test_lstm_projection_gradcheck_gradgradcheck_and_forward_mode():
+    ac.manual_seed(4)
+    m = nn.LSTM(2, 3, proj_size=2, num_layers=2, bidirectional=True, dtype=np.float64)
+    rng = np.random.default_rng(5)
+    x = ac.tensor(rng.normal(size=(3, 2, 2)), requires_grad=True)
+    h0 = ac.tensor(rng.normal(size=(4, 2, 2)) * 0.5, requires_grad=True)
+    c0 = ac.tensor(rng.normal(size=(4, 2, 3)) * 0.5, requires_grad=True)
+
+    def f(x, h0, c0, *ps):
+        out, (h, c) = m(x, (h0, c0))
+        return out, h, c
+
+    params = list(m.parameters())
+    assert any(name.startswith("weight_hr") for name, _ in m.named_parameters())
+    assert gradcheck(f, [x, h0, c0, *params])
+    assert gradcheck(f, [x, h0, c0], check_forward_ad=True)
+    assert gradgradcheck(f, [x, h0, c0, params[-1]])
+
+
+def test_lstm_projection_state_dict_and_errors():
+    m = nn.LSTM(4, 6, proj_size=3, bidirectional=True)
+    assert list(m.state_dict()) == [
+        f"{kind}_l0{sfx}"
+        for sfx in ("", "_reverse")
+        for kind in ("weight_ih", "weight_hh", "bias_ih", "bias_hh", "weight_hr")
+    ]
+    assert "proj_size=3" in repr(m) and m.proj_size == 3
+    with pytest.raises(
+        ShapeError, match=r"LSTM: h_0 must have shape \(2, 2, 3\) .*proj_size\), got \(2, 2, 6\)"
+    ):
+        m(ac.zeros((5, 2, 4)), (ac.zeros((2, 2, 6)), ac.zeros((2, 2, 6))))
+    with pytest.raises(
+        ShapeError, match=r"LSTM: c_0 must have shape \(2, 2, 6\) .*hidden_size\), got \(2, 2, 3\)"
+    ):
+        m(ac.zeros((5, 2, 4)), (ac.zeros((2, 2, 3)), ac.zeros((2, 2, 3))))
+    with pytest.raises(ValueError, match=r"LSTM: proj_size must be in \[0, hidden_size=6\), got 6"):
+        nn.LSTM(4, 6, proj_size=6)
+    with pytest.raises(ValueError, match=r"LSTM: proj_size must be in \[0, hidden_size=6\), got -1"):
+        nn.LSTM(4, 6, proj_size=-1)
+    with pytest.raises(ValueError, match="proj_size is only supported for LSTM"):
+        RNNBase("GRU", 4, 6, proj_size=2)  # GRU and RNN do not take the argument at all
 
 
 # ---- the fused LSTM cell node ------------------------------------------------------------------------

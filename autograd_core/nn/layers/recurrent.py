@@ -60,6 +60,18 @@ def _lstm_step(xp, h, c, whh_t, b_hh):
     return FL._lstm_cell(gates, c)  # the gate activations, c' and h' in one node
 
 
+def _lstm_projected(xp, h, c, whh_t, whr_t, reverse: bool):
+    """An LSTM layer with PyTorch's ``proj_size``: h_t = (o_t ⊙ tanh c_t) W_hrᵀ, so the
+    recurrent state and the outputs have proj_size columns. Recorded step by step (one
+    cell node and two products per step), not fused: (outputs (L, N, P), h_n, c_n)."""
+    steps = xp.shape[0]
+    outs: list = [None] * steps
+    for k in range(steps - 1, -1, -1) if reverse else range(steps):
+        h_full, c = FL._lstm_cell(xp[k] + h @ whh_t, c)
+        h = outs[k] = h_full @ whr_t
+    return ac.stack(outs), h, c
+
+
 def _gru_step(xp, h, whh_t, b_hh, hidden):
     gh = h @ whh_t
     if b_hh is not None:
@@ -96,8 +108,10 @@ class RNNBase(Module):
             raise ValueError(f"{layer}: num_layers must be at least 1, got {num_layers}")
         if not 0.0 <= dropout <= 1.0:
             raise ValueError(f"{layer}: dropout must be in [0, 1], got {dropout}")
-        if proj_size:
-            raise NotImplementedError(f"{layer}: proj_size is not supported")
+        if proj_size and mode != "LSTM":
+            raise ValueError(f"{layer}: proj_size is only supported for LSTM, not RNN or GRU")
+        if not 0 <= proj_size < hidden_size:
+            raise ValueError(f"{layer}: proj_size must be in [0, hidden_size={hidden_size}), got {proj_size}")
         self.mode = mode
         self.input_size = input_size
         self.hidden_size = hidden_size
@@ -106,22 +120,26 @@ class RNNBase(Module):
         self.batch_first = batch_first
         self.dropout = float(dropout)
         self.bidirectional = bidirectional
-        self.proj_size = 0
+        self.proj_size = int(proj_size)
+        state = proj_size or hidden_size  # the size of h (c keeps hidden_size)
         dt = dtypes.get_default_dtype() if dtype is None else np.dtype(dtype)
         gate = _GATES[mode] * hidden_size
         directions = 2 if bidirectional else 1
         self._flat_names: list[list[str]] = []
         for k in range(num_layers):
-            in_size = input_size if k == 0 else hidden_size * directions
+            in_size = input_size if k == 0 else state * directions
             for d in range(directions):
                 sfx = f"_l{k}" + ("_reverse" if d else "")
                 names = [f"weight_ih{sfx}", f"weight_hh{sfx}"]
                 setattr(self, names[0], Parameter(np.empty((gate, in_size), dt)))
-                setattr(self, names[1], Parameter(np.empty((gate, hidden_size), dt)))
+                setattr(self, names[1], Parameter(np.empty((gate, state), dt)))
                 if bias:
                     names += [f"bias_ih{sfx}", f"bias_hh{sfx}"]
                     setattr(self, names[2], Parameter(np.empty((gate,), dt)))
                     setattr(self, names[3], Parameter(np.empty((gate,), dt)))
+                if proj_size:
+                    names.append(f"weight_hr{sfx}")
+                    setattr(self, names[-1], Parameter(np.empty((proj_size, hidden_size), dt)))
                 self._flat_names.append(names)
         self.reset_parameters()
 
@@ -140,7 +158,8 @@ class RNNBase(Module):
 
     @property
     def all_weights(self) -> list[list[Parameter]]:
-        """Per layer and direction: [weight_ih, weight_hh, bias_ih, bias_hh] (biases when present)."""
+        """Per layer and direction: [weight_ih, weight_hh, bias_ih, bias_hh, weight_hr] (biases
+        when present, weight_hr with ``proj_size``)."""
         return [[getattr(self, n) for n in names] for names in self._flat_names]
 
     # ---- checks ------------------------------------------------------------------------
@@ -170,11 +189,16 @@ class RNNBase(Module):
     def _check_state(self, h, batch: int | None, name: str) -> Tensor:
         h = _t(h)
         layers = self.num_layers * (2 if self.bidirectional else 1)
-        want = (layers, self.hidden_size) if batch is None else (layers, batch, self.hidden_size)
+        size, size_name = (
+            (self.proj_size, "proj_size")
+            if name == "h_0" and self.proj_size
+            else (self.hidden_size, "hidden_size")
+        )
+        want = (layers, size) if batch is None else (layers, batch, size)
         if h.shape != want:
             raise ShapeError(
                 f"{self._layer}: {name} must have shape {want} (num_layers*num_directions, "
-                f"{'' if batch is None else 'N, '}hidden_size), got {h.shape}"
+                f"{'' if batch is None else 'N, '}{size_name}), got {h.shape}"
             )
         return h
 
@@ -206,6 +230,7 @@ class RNNBase(Module):
         steps, n = x.shape[0], x.shape[1]
         directions = 2 if self.bidirectional else 1
         zeros = np.zeros((n, self.hidden_size), x.dtype)
+        h_zeros = np.zeros((n, self.proj_size), x.dtype) if self.proj_size else zeros
         h_n, c_n = [], []
         for k in range(self.num_layers):
             if k > 0 and self.dropout > 0 and self.training:
@@ -221,9 +246,12 @@ class RNNBase(Module):
                 # again at every step
                 bias = None if b_ih is None else b_ih if self.mode == "GRU" else b_ih + b_hh
                 xp = F.linear(x, w_ih, bias)
-                h = zeros if h0 is None else h0[idx]
+                h = h_zeros if h0 is None else h0[idx]
                 c = zeros if c0 is None else c0[idx] if lstm else None
-                ys = self._run(xp, h, c, w_hh.T, b_hh, reverse=d == 1)
+                if self.proj_size:
+                    ys = _lstm_projected(xp, h, c, w_hh.T, w[-1].T, reverse=d == 1)
+                else:
+                    ys = self._run(xp, h, c, w_hh.T, b_hh, reverse=d == 1)
                 outs.append(ys[0])
                 h_n.append(ys[1])
                 if lstm:
@@ -266,6 +294,8 @@ class RNNBase(Module):
             s += f", dropout={self.dropout}"
         if self.bidirectional:
             s += ", bidirectional=True"
+        if self.proj_size:
+            s += f", proj_size={self.proj_size}"
         return s
 
 
@@ -337,6 +367,12 @@ class LSTM(RNNBase):
     i = σ(·), f = σ(·), g = tanh(·), o = σ(·) of W_ih x + b_ih + W_hh h + b_hh;
     c_t = f ⊙ c_{t−1} + i ⊙ g, h_t = o ⊙ tanh(c_t). Arguments as :class:`RNN`
     (without ``nonlinearity``); weights have 4·hidden_size rows.
+
+    ``proj_size`` P > 0 (P < hidden_size) projects the state: h_t = W_hr (o ⊙ tanh(c_t)),
+    with ``weight_hr_l{k}`` (P, hidden_size); h, the outputs and ``weight_hh`` (4H, P) then
+    have P columns and layers above the first read D·P features, as in PyTorch. Such a
+    layer is recorded step by step (one cell node and two products per step) instead of
+    as one node.
 
     ``forward(input, (h_0, c_0)=None)`` returns ``(output, (h_n, c_n))``.
 
