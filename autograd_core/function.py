@@ -519,8 +519,8 @@ def _connected(array, parent) -> Tensor:
 
 def _mark_view(view: Tensor, base) -> None:
     """Remember which tensor a view's memory belongs to (in-place rules for views), and
-    register a recorded view with it, so that rewriting its history in place can retire
-    the view's graph (:func:`retire_views`)."""
+    register a recorded view with it, so that rewriting its history in place can rebase
+    the view's graph onto the new history (:func:`rebase_views`)."""
     if isinstance(base, Tensor):
         root = base._base if base._base is not None else base
         view._base = root
@@ -533,45 +533,109 @@ def _mark_view(view: Tensor, base) -> None:
             views.append(weakref.ref(view))
 
 
-class _StaleView(Op):
-    """Stands in for the graph of a view whose base was then modified in place (recorded).
+def _view_geometry(root: np.ndarray, view: np.ndarray) -> tuple[int, list[int]] | None:
+    """(offset of view's first element, its strides), in elements of ``root``'s memory, or
+    ``None`` when positions cannot be read off them (a root that is not dense, a view of
+    another dtype, misaligned, or reaching outside the root). O(ndim)."""
+    e = root.itemsize
+    if view.dtype != root.dtype or not (root.flags.c_contiguous or root.flags.f_contiguous):
+        return None
+    start, rem = divmod(view.__array_interface__["data"][0] - root.__array_interface__["data"][0], e)
+    if rem or any(s % e for s in view.strides):
+        return None
+    steps = [s // e for s in view.strides]
+    if view.size:
+        low = start + sum(min(0, (n - 1) * s) for n, s in zip(view.shape, steps))
+        high = start + sum(max(0, (n - 1) * s) for n, s in zip(view.shape, steps))
+        if low < 0 or high >= root.size:
+            return None
+    return start, steps
 
-    The view's values now come from the modified base, which its recorded history does
-    not describe, so a gradient through a later use would be wrong: backward raises.
-    Uses of the view *before* the modification keep the view's own node and are fine.
+
+def view_positions(root: np.ndarray, view: np.ndarray) -> np.ndarray | None:
+    """For each element of ``view`` (an array viewing ``root``'s memory), its C-order flat
+    position in ``root``; ``None`` when that cannot be read off the strides. O(view.size)."""
+    geometry = _view_geometry(root, view)
+    if geometry is None:
+        return None
+    start, steps = geometry
+    if view.size == 0:
+        return np.zeros(view.shape, np.intp)
+    # each element's offset in root's memory, in elements from root's first one
+    offsets = np.asarray(start, np.intp)
+    for axis, (n, step) in enumerate(zip(view.shape, steps)):
+        offsets = offsets + (np.arange(n, dtype=np.intp) * step).reshape((n,) + (1,) * (view.ndim - axis - 1))
+    if root.flags.c_contiguous:  # memory order is C order
+        return np.broadcast_to(offsets, view.shape).copy()
+    return np.ravel_multi_index(np.unravel_index(offsets, root.shape, order="F"), root.shape).reshape(
+        view.shape
+    )
+
+
+class _RebasedView(Op):
+    """A view rebased onto its base after a recorded in-place write of the base (what
+    PyTorch's ``AsStridedBackward`` does): later uses of the view differentiate through
+    the write. The gradient is scattered into the base's shape at the view's positions,
+    computed from the strides the first time a pass needs them. When they cannot be
+    (see :func:`view_positions`), that pass raises instead of returning a wrong gradient.
     """
 
-    name = "stale_view"
+    name = "as_strided"
+
+    def _gather(self):
+        base, view, view_op, writer, index = self.ctx
+        if index is None:
+            from .ops.indexing import flat_index  # (ops import this module)
+
+            positions = view_positions(base, view)
+            if positions is None:
+                raise InplaceError(
+                    f"a view made by '{view_op}' was used after the tensor it views was modified in "
+                    f"place by '{writer}', and its memory layout cannot be rebased onto the new "
+                    "values. Take the view again after the in-place change (or clone() it before)"
+                )
+            # a zero stride (a broadcast view) repeats positions: their gradients add up
+            unique = all(s or n <= 1 for s, n in zip(view.strides, view.shape))
+            index = self.ctx[4] = flat_index(positions, unique=unique)
+        return base.shape, index
 
     def backward(self, grad):
-        view_op, writer = self.ctx
-        raise InplaceError(
-            f"a view made by '{view_op}' was used after the tensor it views was modified in place "
-            f"by '{writer}'; its graph no longer matches its values. Take the view again after the "
-            "in-place change (or clone() the view before it)"
-        )
+        from .ops.indexing import IndexAdd
+
+        shape, (index, plan) = self._gather()
+        return IndexAdd.fn(grad, shape=shape, index=index, plan=plan, opname="as_strided")
 
     def jvp(self, t):
-        return self.backward(t)
+        from .ops.indexing import GetItem
+
+        _, (index, plan) = self._gather()
+        return GetItem.fn(t, index=index, plan=plan, opname="as_strided")
 
 
-def retire_views(t: Tensor, writer: str) -> None:
-    """``t``'s history was just rewritten in place by ``writer``: later uses of its views
-    (taken before) get a node that raises at backward; earlier uses keep working."""
+def rebase_views(t: Tensor, writer: str) -> None:
+    """``t``'s history was just rewritten in place by ``writer``: every live view of it
+    taken before is rebased, as in PyTorch (:class:`_RebasedView`), so later uses
+    differentiate through the write; earlier uses keep the view's old node. This runs
+    on every recorded in-place write for every live view, so it only attaches a node
+    (no positions, no copy); a backward pass works out the positions if it needs them."""
     views = t._views
     if not views:
         return
-    t._views = None
+    parent = t._grad_fn
+    kept = []
     for ref in views:
         v = ref()
         if v is None or v._grad_fn is None:
             continue
-        stale = _StaleView()
-        stale.ctx = (v._grad_fn.name, writer)
-        stale._seq = next_tick()
-        stale.out_shape = v.data.shape
-        stale.out_dtype = v.data.dtype
-        v._grad_fn = stale
+        node = _RebasedView()
+        node.ctx = [t.data, v.data, v._grad_fn.name, writer, None]
+        node._p = parent
+        node._seq = next_tick()
+        node.out_shape = v.data.shape
+        node.out_dtype = v.data.dtype
+        v._grad_fn = node
+        kept.append(ref)
+    t._views = kept or None
 
 
 def _unrecorded(node: Op, first, out) -> Tensor:

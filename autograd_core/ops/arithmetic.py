@@ -11,7 +11,7 @@ import numpy as np
 
 from ..broadcasting import broadcast_shapes
 from ..errors import DTypeError
-from ..function import Op, retire_views
+from ..function import Op, rebase_views
 from ..grad_mode import is_grad_enabled_fast
 from ..tensor import Tensor, _make, as_operand, bump_version, inplace_check_leaf
 from ._registry import public
@@ -223,7 +223,7 @@ def _inplace(self: Tensor, other, op_cls, ufunc, opname: str) -> Tensor:
     node.out_dtype = self.data.dtype
     self._grad_fn = node
     self._rg = True
-    retire_views(self, opname)
+    rebase_views(self, opname)
     return self
 
 

@@ -26,7 +26,7 @@ from typing import Any
 import numpy as np
 
 from ..errors import DTypeError, ShapeError
-from ..function import Op, retire_views
+from ..function import Op, rebase_views
 from ..grad_mode import is_grad_enabled_fast
 from ..tensor import Tensor, _make, as_operand, bump_version, inplace_check_leaf
 from ._registry import public
@@ -449,7 +449,7 @@ def _setitem_method(self: Tensor, index, value) -> None:
     node.out_dtype = self.data.dtype
     self._grad_fn = node
     self._rg = True
-    retire_views(self, "setitem")
+    rebase_views(self, "setitem")
 
 
 Tensor.__getitem__ = _getitem_method
