@@ -533,34 +533,23 @@ def _mark_view(view: Tensor, base) -> None:
             views.append(weakref.ref(view))
 
 
-def _view_geometry(root: np.ndarray, view: np.ndarray) -> tuple[int, list[int]] | None:
-    """(offset of view's first element, its strides), in elements of ``root``'s memory, or
-    ``None`` when positions cannot be read off them (a root that is not dense, a view of
-    another dtype, misaligned, or reaching outside the root). O(ndim)."""
+def view_positions(root: np.ndarray, view: np.ndarray) -> np.ndarray | None:
+    """For each element of ``view`` (an array viewing ``root``'s memory), its C-order flat
+    position in ``root``; ``None`` when that cannot be read off the strides (a root that
+    is not dense, a view of another dtype, misaligned, or reaching outside the root)."""
     e = root.itemsize
     if view.dtype != root.dtype or not (root.flags.c_contiguous or root.flags.f_contiguous):
         return None
     start, rem = divmod(view.__array_interface__["data"][0] - root.__array_interface__["data"][0], e)
     if rem or any(s % e for s in view.strides):
         return None
-    steps = [s // e for s in view.strides]
-    if view.size:
-        low = start + sum(min(0, (n - 1) * s) for n, s in zip(view.shape, steps))
-        high = start + sum(max(0, (n - 1) * s) for n, s in zip(view.shape, steps))
-        if low < 0 or high >= root.size:
-            return None
-    return start, steps
-
-
-def view_positions(root: np.ndarray, view: np.ndarray) -> np.ndarray | None:
-    """For each element of ``view`` (an array viewing ``root``'s memory), its C-order flat
-    position in ``root``; ``None`` when that cannot be read off the strides. O(view.size)."""
-    geometry = _view_geometry(root, view)
-    if geometry is None:
-        return None
-    start, steps = geometry
     if view.size == 0:
         return np.zeros(view.shape, np.intp)
+    steps = [s // e for s in view.strides]
+    low = start + sum(min(0, (n - 1) * s) for n, s in zip(view.shape, steps))
+    high = start + sum(max(0, (n - 1) * s) for n, s in zip(view.shape, steps))
+    if low < 0 or high >= root.size:
+        return None
     # each element's offset in root's memory, in elements from root's first one
     offsets = np.asarray(start, np.intp)
     for axis, (n, step) in enumerate(zip(view.shape, steps)):
