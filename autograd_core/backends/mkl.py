@@ -66,8 +66,8 @@ def _candidates() -> list[str]:
     for f in (dist.files or []) if dist is not None else []:
         if f.name.startswith(("libmkl_rt.so", "libmkl_rt.dylib", "mkl_rt")) and not f.name.endswith(".lib"):
             found.append(str(Path(dist.locate_file(f)).resolve()))
-    found += sorted(str(p) for p in Path(sys.prefix, "lib").glob("libmkl_rt.so*"))
-    return found
+    found += sorted(str(p.resolve()) for p in Path(sys.prefix, "lib").glob("libmkl_rt.so*"))
+    return list(dict.fromkeys(found))  # the wheel's files usually are in sys.prefix/lib too
 
 
 def _load() -> bool:

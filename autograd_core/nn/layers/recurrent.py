@@ -186,14 +186,12 @@ class RNNBase(Module):
             raise TypeError(f"{self._layer}: expected a floating-point input, got dtype {input.dtype}")
         return input.ndim == 3
 
-    def _check_state(self, h, batch: int | None, name: str) -> Tensor:
+    def _check_state(self, h, batch: int | None, name: str, size_name: str = "hidden_size") -> Tensor:
+        """``h`` as a Tensor of shape (layers·directions, [N,] size), ``size`` the attribute
+        ``size_name`` (h_0 of a projected LSTM has proj_size columns)."""
         h = _t(h)
         layers = self.num_layers * (2 if self.bidirectional else 1)
-        size, size_name = (
-            (self.proj_size, "proj_size")
-            if name == "h_0" and self.proj_size
-            else (self.hidden_size, "hidden_size")
-        )
+        size = getattr(self, size_name)
         want = (layers, size) if batch is None else (layers, batch, size)
         if h.shape != want:
             raise ShapeError(
@@ -214,7 +212,8 @@ class RNNBase(Module):
             if lstm:
                 if not isinstance(hx, (tuple, list)) or len(hx) != 2:
                     raise TypeError(f"{self._layer}: hx must be a tuple (h_0, c_0), got {type(hx).__name__}")
-                h0 = self._check_state(hx[0], batch, "h_0")
+                h_size = "proj_size" if self.proj_size else "hidden_size"
+                h0 = self._check_state(hx[0], batch, "h_0", h_size)
                 c0 = self._check_state(hx[1], batch, "c_0")
             else:
                 if isinstance(hx, (tuple, list)):
